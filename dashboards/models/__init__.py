@@ -1,0 +1,3 @@
+from .stats import DailyStat, TouchpointDay
+
+__all__ = ["DailyStat", "TouchpointDay"]
