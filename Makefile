@@ -38,6 +38,10 @@ beat: install
 bench: install
 	for b in bench/*/run.py; do $(BIN)/python $$b; done
 
+# Extract strings, fill German from locale/fragments/*.po, compile (needs gettext; the .mo files are committed).
 messages: install
-	$(BIN)/python manage.py makemessages -l de -l en --no-obsolete --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	$(BIN)/python manage.py makemessages -l de -l en --no-obsolete -i '.venv/*' -i 'bench/*' -i 'tests/*' -i 'staticfiles/*'
+	msgcat --use-first locale/fragments/*.po -o locale/.compendium.po
+	msgmerge -q -N --no-wrap -C locale/.compendium.po -o locale/de/LC_MESSAGES/django.po locale/de/LC_MESSAGES/django.po locale/de/LC_MESSAGES/django.po
+	rm -f locale/.compendium.po
+	$(BIN)/python manage.py compilemessages -i '.venv/*'
