@@ -181,7 +181,10 @@ class Touchpoint(models.Model):
     def clean(self) -> None:
         from .validators import validate_origins
 
-        validate_origins(self.allowed_origins)
+        try:
+            validate_origins(self.allowed_origins)
+        except ValidationError as error:
+            raise ValidationError({"allowed_origins": error.messages}) from error
         if (
             self.phase_id
             and self.department_id

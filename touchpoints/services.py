@@ -45,9 +45,11 @@ def roles_sync() -> None:
     consultants, _ = Group.objects.get_or_create(name=CONSULTANTS_GROUP)
     Group.objects.get_or_create(name=MANAGERS_GROUP)
     configuration = Permission.objects.filter(content_type__app_label__in=CONFIGURATION_APPS)
+    # Logins yes; editing what a group may do stays with superusers.
     user_admin = Permission.objects.filter(
-        content_type__app_label="auth", content_type__model__in=["user", "group"]
-    ).exclude(codename__startswith="delete_")
+        content_type__app_label="auth",
+        codename__in=["add_user", "change_user", "view_user", "view_group"],
+    )
     consultants.permissions.set([*configuration, *user_admin])
 
 
