@@ -19,6 +19,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py aggregate
 	$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -41,6 +42,9 @@ bench: install
 # Extract strings, fill German from locale/fragments/*.po, compile (needs gettext; the .mo files are committed).
 messages: install
 	$(BIN)/python manage.py makemessages -l de -l en --no-obsolete -i '.venv/*' -i 'bench/*' -i 'tests/*' -i 'staticfiles/*'
+	# The fragments are the only source of German: empty every msgstr (and Django's fuzzy guesses), then fill.
+	msgattrib --clear-fuzzy --empty --no-wrap -o locale/de/LC_MESSAGES/django.po locale/de/LC_MESSAGES/django.po
+	msgfilter --keep-header --no-wrap -i locale/de/LC_MESSAGES/django.po -o locale/de/LC_MESSAGES/django.po sed -e d
 	msgcat --use-first locale/fragments/*.po -o locale/.compendium.po
 	msgmerge -q -N --no-wrap -C locale/.compendium.po -o locale/de/LC_MESSAGES/django.po locale/de/LC_MESSAGES/django.po locale/de/LC_MESSAGES/django.po
 	rm -f locale/.compendium.po

@@ -3,9 +3,51 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxmonitor.settings")
 
 app = Celery("cxmonitor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Every periodic task, in one place. Times are UTC (CELERY_TIMEZONE). "expires" drops runs that
+# waited in the queue past their next turn, so a stopped worker does not face a backlog.
+app.conf.beat_schedule = {
+    "dashboards-heartbeat": {
+        "task": "dashboards.heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    "dashboards-sweep-recent": {
+        "task": "dashboards.sweep_recent",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 280},
+    },
+    "dashboards-recompute-recent": {
+        "task": "dashboards.recompute_recent",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    # Monitoring: yesterday after the nightly recompute, the running day every hour.
+    "dashboards-alerts-evaluate": {
+        "task": "dashboards.alerts_evaluate",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
+    "dashboards-alerts-evaluate-current": {
+        "task": "dashboards.alerts_evaluate_current",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 3000},
+    },
+    "dashboards-followups-scan": {
+        "task": "dashboards.followups_scan",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
+    },
+    "dashboards-digest-weekly": {
+        "task": "dashboards.digest_send_weekly",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+}

@@ -1,0 +1,1 @@
+"""Reads of the dashboards app (daily statistics, stored importance, worker health)."""

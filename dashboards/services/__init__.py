@@ -1,0 +1,1 @@
+"""Writes of the dashboards app: aggregation of daily statistics, stored importance."""
