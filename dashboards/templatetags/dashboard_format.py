@@ -1,10 +1,10 @@
 """Template filters for dashboard figures (see dashboards.formatting)."""
 
-from django import template
+from django.template import Library
 
 from dashboards import formatting
 
-register = template.Library()
+register = Library()
 
 
 @register.filter
