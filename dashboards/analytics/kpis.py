@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 from scipy import stats
 
@@ -53,10 +54,13 @@ class PairedKpis:
     n: int = 0
 
 
+# scipy's ppf costs ~80 µs a call and a page asks for the same few quantiles thousands of times.
+@cache
 def _quantile_t(level: float, df: int) -> float:
     return float(stats.t.ppf(0.5 + level / 2.0, df))
 
 
+@cache
 def _quantile_z(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2.0))
 
