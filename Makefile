@@ -41,6 +41,7 @@ bench: install
 	for b in bench/*/run.py; do $(BIN)/python $$b; done
 
 # Extract strings, fill German from locale/fragments/*.po, compile (needs gettext; the .mo files are committed).
+messages: export LC_ALL = C.UTF-8
 messages: install
 	$(BIN)/python manage.py makemessages -l de -l en --no-obsolete -i '.venv/*' -i 'bench/*' -i 'tests/*' -i 'staticfiles/*'
 	# The fragments are the only source of German: empty every msgstr (and Django's fuzzy guesses), then fill.
