@@ -5,13 +5,45 @@
 
   var PLOT_CONFIG = { displaylogo: false, responsive: true };
 
+  function shorten(labels, max) {
+    var seen = [];
+    labels.forEach(function (label) {
+      if (typeof label === "string" && seen.indexOf(label) === -1) { seen.push(label); }
+    });
+    return {
+      tickmode: "array",
+      tickvals: seen,
+      ticktext: seen.map(function (s) { return s.length > max ? s.slice(0, max - 1) + "\u2026" : s; })
+    };
+  }
+
+  // On a phone, long category labels would squeeze the plot: cut them (hover and the data
+  // table keep the full names).
+  function fitToWidth(figure, width) {
+    if (width >= 560) { return figure; }
+    var layout = Object.assign({}, figure.layout || {});
+    layout.font = Object.assign({}, layout.font || {}, { size: 11 });
+    (figure.data || []).forEach(function (trace) {
+      if (trace.type === "heatmap") {
+        // The matrix is symmetric: the row labels name the columns too.
+        layout.xaxis = Object.assign({}, layout.xaxis || {}, { showticklabels: false });
+        layout.yaxis = Object.assign({}, layout.yaxis || {}, shorten(trace.y || [], 10));
+      } else if (Array.isArray(trace.y) && typeof trace.y[0] === "string" && !layout.__cut) {
+        layout.yaxis = Object.assign({}, layout.yaxis || {}, shorten(trace.y, 16));
+        layout.__cut = true;
+      }
+    });
+    delete layout.__cut;
+    return { data: figure.data, layout: layout };
+  }
+
   function drawCharts(root) {
     if (!window.Plotly) { return; }
     var nodes = root.querySelectorAll('script[type="application/json"][data-chart]');
     Array.prototype.forEach.call(nodes, function (node) {
       var target = document.getElementById(node.getAttribute("data-chart"));
       if (!target) { return; }
-      var figure = JSON.parse(node.textContent);
+      var figure = fitToWidth(JSON.parse(node.textContent), target.clientWidth);
       target.innerHTML = "";
       window.Plotly.newPlot(target, figure.data || [], figure.layout || {}, PLOT_CONFIG);
     });
