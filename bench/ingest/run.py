@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(BASE_DIR))
+from bench.pg import ensure_database  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cx_bench_ingest"
 FALLBACK_REDIS_URL = "redis://127.0.0.1:6379/13"
 API_PATH = "/api/v1/responses/"
@@ -85,18 +88,6 @@ def _server_env(database_url: str, redis_url: str) -> dict[str, str]:
         "PYTHONPATH": str(BASE_DIR),
     }
     return env
-
-
-def _ensure_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _prepare(env: dict[str, str]) -> dict[str, object]:
@@ -288,7 +279,7 @@ def main() -> None:
     if not database_url.startswith("postgres"):
         raise SystemExit("the ingest benchmark needs PostgreSQL in DATABASE_URL")
     redis_url = _redis_url()
-    _ensure_database(database_url)
+    ensure_database(database_url)
     env = _server_env(database_url, redis_url)
     seed = _prepare(env)
     port = _free_port()
