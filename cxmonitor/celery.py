@@ -1,15 +1,27 @@
 """Celery app. Configured from Django settings (CELERY_*); periodic schedules live here."""
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxmonitor.settings")
 
 app = Celery("cxmonitor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def _worker_transport_options(conf: Any = None, **kwargs: Any) -> None:
+    """A worker consumes without the web processes' short socket timeout (see settings)."""
+    from django.conf import settings
+
+    if conf is not None:
+        conf.broker_transport_options = dict(settings.WORKER_BROKER_TRANSPORT_OPTIONS)
+
 
 # Every periodic task, in one place. Times are UTC (CELERY_TIMEZONE). "expires" drops runs that
 # waited in the queue past their next turn, so a stopped worker does not face a backlog.

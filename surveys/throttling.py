@@ -7,7 +7,6 @@ logged; a short in-process pause stops each request from waiting for a dead cach
 
 import hashlib
 import hmac
-import ipaddress
 import logging
 import math
 import threading
@@ -20,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+
+from cxmonitor.client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -79,26 +80,8 @@ def client_ip_hash(client_ip: str) -> str:
 
 
 def client_ip_from_request(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the right-most address our own PROXY_COUNT proxies put in X-Forwarded-For.
-
-    Entries left of the trusted proxies' part are written by the client and are never believed.
-    """
-    remote = str(request.META.get("REMOTE_ADDR", "") or "")
-    proxies = int(getattr(settings, "PROXY_COUNT", 0) or 0)
-    if proxies <= 0:
-        return remote
-    forwarded = [
-        part.strip()
-        for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
-        if part.strip()
-    ]
-    if len(forwarded) < proxies:
-        return remote
-    candidate = forwarded[-proxies]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
+    """The client address the lockout uses too (PROXY_COUNT honoured)."""
+    return client_address(request)
 
 
 def _wait(count: int, limit: int, start: int, window: int, now: float) -> int | None:
