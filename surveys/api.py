@@ -1,6 +1,7 @@
 """Public JSON API for capture: chatbots, call centres and ERP systems post responses here."""
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -31,7 +32,7 @@ from .services import (
     SubmissionInput,
     response_submit,
 )
-from .throttling import client_ip_from_request, rate_limit_check
+from .throttling import client_ip_from_request, rate_limit_check, touchpoint_budget_refund
 
 MAX_BODY_BYTES = 16 * 1024
 CORS_MAX_AGE = 600
@@ -291,7 +292,16 @@ class ResponseCreateApi(APIView):
             raise
         key = data.get("touchpoint") if isinstance(data, dict) else None
         self._cors_key = key if isinstance(key, str) else None
+        counted_at = time.time()
         self._throttle(request, public_key=self._cors_key or "")
+        try:
+            return self._store(data)
+        except Exception:
+            # Only stored answers use up the touchpoint's budget (refused or failed ones do not).
+            touchpoint_budget_refund(public_key=self._cors_key or "", counted_at=counted_at)
+            raise
+
+    def _store(self, data: Any) -> Response:
         if not isinstance(data, dict):
             raise _bad_request(_("Send a JSON object."))
 
