@@ -242,6 +242,10 @@ WORKER_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 
+# Webhooks reach public addresses only; host names or networks (CIDR) listed here may be
+# internal, for deployments whose receivers live inside their own network.
+WEBHOOK_ALLOWED_TARGETS = env.list("WEBHOOK_ALLOWED_TARGETS", default=[])
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
+from django.test import override_settings
 
 from dashboards.models import DailyStat, TouchpointDay
 from surveys.models import Item, Survey
@@ -197,12 +198,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def webhook_receiver(codes: list[int], *, delay: float = 0.0) -> Iterator[_Receiver]:
-    """A real HTTP server on loopback answering POSTs with the given status codes in turn."""
+    """A real HTTP server on loopback answering POSTs with the given status codes in turn.
+
+    Loopback is internal: the receiver is allow-listed as a deployment would list its own.
+    """
     server = _Receiver(list(codes), delay)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server
+        with override_settings(WEBHOOK_ALLOWED_TARGETS=["127.0.0.1"]):
+            yield server
     finally:
         server.shutdown()
         server.server_close()
