@@ -28,7 +28,7 @@ class OutboundRefused(OSError):
 def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address the name resolves to (an IP literal resolves to itself)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
 def _allowed_internally(host: str, address: IPAddress) -> bool:
