@@ -91,7 +91,7 @@ def check_background(database: ComponentHealth) -> tuple[ComponentHealth, Compon
     if database.status != OK:
         unknown = ComponentHealth(DOWN, "unknown: the database is down")
         return unknown, unknown
-    from dashboards.models import WorkerHeartbeat
+    from dashboards.statistics.models import WorkerHeartbeat
 
     try:
         row = WorkerHeartbeat.objects.values_list("beat_at", "swept_at").first()

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from dashboards.models import WorkerHeartbeat
+from dashboards.statistics.models import WorkerHeartbeat
 from surveys.throttling import cache_breaker
 from tests.faults.servers import PrivateRedis
 
