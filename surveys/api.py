@@ -5,11 +5,17 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.http import HttpRequest
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
@@ -28,6 +34,7 @@ from .services import (
     CUSTOMER_ID_MAX,
     MAX_ANSWERS,
     PUBLIC_KEY_RE,
+    SUBMISSION_ID_RE,
     AnswerInput,
     SubmissionInput,
     response_submit,
@@ -157,6 +164,14 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": 64, "pattern": f"^{PUBLIC_KEY_RE.pattern}$"}
+)
+class _PublicKeyField(serializers.CharField):
+    """A touchpoint key. The schema states its form; a key of another form is answered like an
+    unknown one (404), so no answer tells a malformed key from one that does not exist."""
+
+
 class _AnswerSerializer(ClosedSerializer):
     """One answer: {item, expectation, satisfaction} | {item, value} | {item, text}."""
 
@@ -201,10 +216,20 @@ class ResponseCreateApi(APIView):
     AnswerSerializer = _AnswerSerializer
 
     class InputSerializer(ClosedSerializer):
-        touchpoint = serializers.CharField(max_length=200, help_text="The touchpoint's public key.")
+        touchpoint = _PublicKeyField(
+            max_length=200,
+            help_text="The touchpoint's public key; a key that cannot exist is answered 404.",
+        )
         submission_id = serializers.CharField(
+            min_length=1,
             max_length=64,
             trim_whitespace=False,
+            validators=[
+                RegexValidator(
+                    f"^{SUBMISSION_ID_RE.pattern}$",
+                    gettext_lazy("Enter 1 to 64 characters: letters, digits and _ . : -"),
+                )
+            ],
             help_text="Idempotency key chosen by the client: 1-64 of A-Z a-z 0-9 _ . : -",
         )
         answers = serializers.ListField(child=_AnswerSerializer(), max_length=MAX_ANSWERS)

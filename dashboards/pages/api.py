@@ -55,13 +55,24 @@ class _DatedQuery(serializers.Serializer):
 
 
 def _query(serializer: serializers.Serializer) -> dict[str, Any]:
-    """Validated query parameters, or a 400 with a message per field."""
-    if not serializer.is_valid():
+    """Validated query parameters, or a 400 with a message per field.
+
+    A parameter given empty (`?touchpoint=`) is an error, not a silent "all": a client that
+    meant a value must learn that it sent none.
+    """
+    raw = serializer.initial_data
+    values = raw.getlist if hasattr(raw, "getlist") else lambda key: [raw.get(key)]
+    empty: dict[str, list[str]] = {
+        str(key): [_("Give a value or leave the parameter out.")]
+        for key in serializer.fields
+        if key in raw and not any(str(value or "").strip() for value in values(key))
+    }
+    if not serializer.is_valid() or empty:
         fields = {
             key: [str(message) for message in messages]
             for key, messages in serializer.errors.items()
         }
-        raise ApplicationError(_("Invalid query parameters."), fields=fields)
+        raise ApplicationError(_("Invalid query parameters."), fields={**fields, **empty})
     return dict(serializer.validated_data)
 
 
