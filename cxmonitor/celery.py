@@ -20,7 +20,8 @@ def _worker_transport_options(conf: Any = None, **kwargs: Any) -> None:
     from django.conf import settings
 
     if conf is not None:
-        conf.broker_transport_options = dict(settings.WORKER_BROKER_TRANSPORT_OPTIONS)
+        # The namespaced key: it is what the Django settings source answers first.
+        conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = dict(settings.WORKER_BROKER_TRANSPORT_OPTIONS)
 
 
 # The sweep heals lost aggregations every five minutes; AGGREGATION_SWEEP_SECONDS shortens

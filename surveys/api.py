@@ -144,7 +144,7 @@ def _read_json(request: HttpRequest) -> Any:
     if declared > MAX_BODY_BYTES:
         raise too_large
     # Read at most one byte past the limit, whatever Content-Length claimed.
-    raw = request.read(MAX_BODY_BYTES + 1)
+    raw = _read_chunked(request) if _is_chunked(request) else request.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         raise too_large
     if not raw.strip():
@@ -158,6 +158,26 @@ def _read_json(request: HttpRequest) -> Any:
     except (ValueError, RecursionError):
         raise _bad_request(_("The body is not valid JSON.")) from None
     return data
+
+
+def _is_chunked(request: HttpRequest) -> bool:
+    encoding = str(request.META.get("HTTP_TRANSFER_ENCODING", "")).lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+
+
+def _read_chunked(request: HttpRequest) -> bytes:
+    """A chunked body without Content-Length, read up to the limit from the server's stream.
+
+    Django reads such a body as empty; gunicorn decodes the chunks and marks its stream as
+    terminated. A server that does not is answered 411: send a Content-Length.
+    """
+    stream = request.META.get("wsgi.input")
+    if stream is None or not request.META.get("wsgi.input_terminated"):
+        raise ApplicationError(
+            _("Send the body with a Content-Length header."),
+            status_code=status.HTTP_411_LENGTH_REQUIRED,
+        )
+    return bytes(stream.read(MAX_BODY_BYTES + 1))
 
 
 def _refuse_constant(name: str) -> None:
@@ -287,6 +307,7 @@ class ResponseCreateApi(APIView):
             404: _error("Unknown touchpoint."),
             409: _error("The survey changed while the answer was stored; send it again."),
             410: _error("The touchpoint is inactive or has no active survey."),
+            411: _error("A chunked body on a server that cannot read it; send Content-Length."),
             413: _error("The body is larger than 16 KB."),
             415: _error("The body is not application/json."),
             429: _error("Too many requests; see the Retry-After header."),

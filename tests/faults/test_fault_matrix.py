@@ -9,6 +9,8 @@ Larger runs: FAULT_LOAD_SECONDS, FAULT_LOAD_CLIENTS, FAULT_SWEEP_SECONDS (see th
 """
 
 import contextlib
+import http.client
+import json
 import os
 import re
 import time
@@ -18,7 +20,7 @@ import pytest
 from celery import Celery
 
 from .servers import wait_for
-from .stack import Load, LoadResult, Stack
+from .stack import API, Load, LoadResult, Stack
 
 pytestmark = [pytest.mark.slow]
 
@@ -85,6 +87,26 @@ def _check(
     assert result.acknowledged and stored == result.acknowledged  # none lost, none extra
     assert consuming is not None, stack.worker.tail()
     assert healed is not None, f"diff {stack.statistics_diff()} cells after {HEAL_BOUND}s"
+
+
+def test_gunicorn_hands_a_chunked_body_over_to_the_api(stack: Stack) -> None:
+    target = stack.targets[0]
+    body = json.dumps(
+        {
+            "touchpoint": target.key,
+            "submission_id": "chunked-1",
+            "language": "en",
+            "answers": [{"item": target.nps, "value": 9}],
+        }
+    ).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+    halves = iter([body[:40], body[40:]])
+    connection.request(
+        "POST", API, body=halves, headers={"Content-Type": "application/json"}, encode_chunked=True
+    )
+    answer = connection.getresponse()
+    assert answer.status == 201, answer.read()
+    assert stack.stored("chunked-") == {"chunked-1"}
 
 
 def test_redis_killed_while_the_worker_holds_unacknowledged_tasks(stack: Stack) -> None:
