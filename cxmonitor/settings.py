@@ -242,6 +242,10 @@ WORKER_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 
+# Personalised links carry a signed token (`ct`). Old links with the raw customer id (`cid`) are
+# linked only where this is on: that id would land in every access log.
+LINK_RAW_CUSTOMER_ID = env.bool("LINK_RAW_CUSTOMER_ID", default=False)
+
 # Webhooks reach public addresses only; host names or networks (CIDR) listed here may be
 # internal, for deployments whose receivers live inside their own network.
 WEBHOOK_ALLOWED_TARGETS = env.list("WEBHOOK_ALLOWED_TARGETS", default=[])

@@ -9,10 +9,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .customer_links import TOKEN_PARAM, customer_key_from_token, customer_link_token
 from .models import Item, Survey
 from .services import SEGMENT_KEYS, SEGMENT_VALUE_MAX, AnswerInput
 
@@ -90,7 +92,8 @@ class PageContext:
     mode: str = ""
     channel: str = "page"
     segment: dict[str, str] = field(default_factory=dict)
-    customer_id: str | None = None
+    # A signed customer-link token (customer_links), never the raw customer id.
+    customer_token: str | None = None
 
     def reopen_params(self, *, with_customer: bool) -> list[tuple[str, str]]:
         """Query parameters (besides the language) that reopen this page the same way."""
@@ -100,8 +103,8 @@ class PageContext:
         if self.channel != _implied_channel(self.mode):
             params.append(("channel", self.channel))
         params.extend(sorted(self.segment.items()))
-        if with_customer and self.customer_id:
-            params.append(("cid", self.customer_id))
+        if with_customer and self.customer_token:
+            params.append((TOKEN_PARAM, self.customer_token))
         return params
 
     def query(self, *, language: str | None = None) -> str:
@@ -114,8 +117,8 @@ class PageContext:
         """Name/value pairs the form repeats as hidden inputs (the customer id is one of them)."""
         fields = [("lang", self.language), ("mode", self.mode), ("channel", self.channel)]
         fields.extend(sorted(self.segment.items()))
-        if self.customer_id:
-            fields.append(("cid", self.customer_id))
+        if self.customer_token:
+            fields.append((TOKEN_PARAM, self.customer_token))
         return fields
 
 
@@ -148,16 +151,31 @@ def page_context_from(
         value = (params.get(key) or "").strip()
         if value and len(value) <= SEGMENT_VALUE_MAX and value.isprintable():
             segment[key] = value
-    customer_id = (params.get("cid") or "").strip()
-    if len(customer_id) > CUSTOMER_ID_MAX_LENGTH or not customer_id.isprintable():
-        customer_id = ""
+    customer_token = _customer_token(params)
     return PageContext(
         language=language,
         mode=mode,
         channel=channel,
         segment=segment,
-        customer_id=customer_id or None,
+        customer_token=customer_token,
     )
+
+
+def _customer_token(params: Mapping[str, str]) -> str | None:
+    """A valid link token; a raw `cid` only where LINK_RAW_CUSTOMER_ID allows it (old links),
+    turned into a token at once so it travels no further than the first request."""
+    token = (params.get(TOKEN_PARAM) or "").strip()
+    if customer_key_from_token(token):
+        return token
+    raw = (params.get("cid") or "").strip()
+    if (
+        raw
+        and getattr(settings, "LINK_RAW_CUSTOMER_ID", False)
+        and len(raw) <= CUSTOMER_ID_MAX_LENGTH
+        and raw.isprintable()
+    ):
+        return customer_link_token(customer_id=raw)
+    return None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from cxmonitor.http import HtmxHttpRequest
 from touchpoints.models import Touchpoint
 from touchpoints.selectors import touchpoint_get_public
 
+from .customer_links import customer_key_from_token
 from .forms import (
     HONEYPOT_FIELD,
     MIN_FILL_SECONDS,
@@ -251,7 +252,7 @@ def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> 
         answers=form.answers(),
         channel=page.channel,
         language=page.language,
-        customer_id=page.customer_id,
+        customer_key=customer_key_from_token(page.customer_token),
         segment=dict(page.segment),
         contact_consent=bool(form.cleaned_data.get("contact_consent")),
     )

@@ -96,7 +96,10 @@ def test_gunicorn_hands_a_chunked_body_over_to_the_api(stack: Stack) -> None:
             "touchpoint": target.key,
             "submission_id": "chunked-1",
             "language": "en",
-            "answers": [{"item": target.nps, "value": 9}],
+            "answers": [
+                {"item": target.paired, "expectation": 5, "satisfaction": 6},
+                {"item": target.nps, "value": 9},
+            ],
         }
     ).encode()
     connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
