@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint worker beat bench messages
+.PHONY: demo test test-fast fmt install worker beat bench messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -15,29 +15,17 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
-from dashboards.statistics.models import DailyStat, StatBlock, TouchpointBlock, TouchpointDay
+from dashboards.statistics.models import (
+    DAILY_STAT_SUMS,
+    TOUCHPOINT_DAY_SUMS,
+    DailyStat,
+    StatBlock,
+    TouchpointBlock,
+    TouchpointDay,
+)
 from dashboards.statistics.services.pg_upsert import Target, is_large_scope, replace_in_scope
 
 BLOCK_SIZES = (64, 8)  # largest first
-STAT_SUMS = (
-    "n",
-    "sum_e",
-    "sum_s",
-    "sumsq_e",
-    "sumsq_s",
-    "sum_es",
-    "sum_gap",
-    "sumsq_gap",
-    "top2_e",
-    "top2_s",
-    "sum_v",
-    "sumsq_v",
-    "top2_v",
-    "promoters",
-    "passives",
-    "detractors",
-)
-DAY_SUMS = ("responses", "comments", "linked")
 
 
 def block_start(day: date, size: int) -> date:
@@ -82,8 +70,8 @@ def blocks_refresh(*, touchpoint_ids: Sequence[int], start: date, end: date) -> 
     high = block_start(end, biggest) + timedelta(days=biggest - 1)
     large = is_large_scope(touchpoints=len(touchpoint_ids), days=(end - start).days + 1)
     for target, source, keys, sums in (
-        (StatBlock, DailyStat, ("touchpoint_id", "item_id"), STAT_SUMS),
-        (TouchpointBlock, TouchpointDay, ("touchpoint_id",), DAY_SUMS),
+        (StatBlock, DailyStat, ("touchpoint_id", "item_id"), DAILY_STAT_SUMS),
+        (TouchpointBlock, TouchpointDay, ("touchpoint_id",), TOUCHPOINT_DAY_SUMS),
     ):
         if connection.vendor == "postgresql":
             _pg_refresh(target, source, keys, sums, touchpoint_ids, low, high, large=large)
