@@ -60,7 +60,6 @@ _CUSTOMER_KEY_RE = re.compile(r"[0-9a-f]{64}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 VALUE_KINDS = (Item.Kind.NPS, Item.Kind.OVERALL, Item.Kind.EFFORT)
-TEXT_KINDS = (Item.Kind.COMMENT, Item.Kind.CONTACT)
 
 
 @dataclass(frozen=True)
