@@ -21,7 +21,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[IPAddress]]
 
 
-class OutboundRefused(OSError):
+class OutboundRefusedError(OSError):
     """The target is not a public address (or not a URL we call at all)."""
 
 
@@ -86,12 +86,12 @@ def post_to_public_address(
 ) -> int:
     """POST to a vetted address and return the HTTP status; redirects are answers, not followed.
 
-    Raises OutboundRefused before connecting when the target is internal, OSError for network
+    Raises OutboundRefusedError before connecting when the target is internal, OSError for network
     trouble and timeouts.
     """
     problem = target_problem(url, resolver=resolver)
     if problem:
-        raise OutboundRefused(problem)
+        raise OutboundRefusedError(problem)
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -103,7 +103,7 @@ def post_to_public_address(
         for candidate in resolver(host, port):
             if _is_public(candidate) or _allowed_internally(host, candidate):
                 return socket.create_connection((str(candidate), port), timeout, source_address)
-        raise OutboundRefused(_("The host no longer resolves to a public address."))
+        raise OutboundRefusedError(_("The host no longer resolves to a public address."))
 
     connection: http.client.HTTPConnection
     if parts.scheme == "https":

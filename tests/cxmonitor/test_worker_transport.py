@@ -29,7 +29,7 @@ def test_a_worker_connection_has_no_socket_timeout() -> None:
     # A read timeout while Redis was frozen left the worker connected yet never consuming again
     # ("Couldn't ack ... Timeout reading from socket" in the fault matrix).
     with app.connection_for_read() as connection:
-        options = connection.transport_options
+        options = connection.transport_options or {}
     assert "socket_timeout" not in options
     assert options["visibility_timeout"] == settings.BROKER_VISIBILITY_TIMEOUT
     assert options["health_check_interval"] > 0

@@ -138,7 +138,7 @@ class Stack:
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.pg.url("cx"), connect_timeout=5) as connection:
-            return list(connection.execute(query, params).fetchall())  # type: ignore[arg-type]
+            return list(connection.execute(query.encode(), params).fetchall())
 
     def stored(self, prefix: str) -> set[str]:
         rows = self.sql(

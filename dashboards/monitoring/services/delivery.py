@@ -18,7 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from cxmonitor.outbound import OutboundRefused, post_to_public_address
+from cxmonitor.outbound import OutboundRefusedError, post_to_public_address
 from dashboards.monitoring.models import Alert, AlertDelivery
 from dashboards.monitoring.selectors.alerts import (
     alert_explanation,
@@ -216,7 +216,7 @@ def alert_webhook_deliver(
     }
     try:
         code = post_to_public_address(endpoint.url, body, headers, timeout=timeout)
-    except OutboundRefused as error:
+    except OutboundRefusedError as error:
         # Checked again before every send (DNS may have changed); nothing was connected to.
         _record(
             alert=alert,

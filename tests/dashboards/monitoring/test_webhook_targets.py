@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from cxmonitor.outbound import (
     IPAddress,
-    OutboundRefused,
+    OutboundRefusedError,
     post_to_public_address,
     resolve,
     target_problem,
@@ -94,6 +94,12 @@ class _Recorder(ThreadingHTTPServer):
 class _RecordingHandler(BaseHTTPRequestHandler):
     server: _Recorder
 
+    def do_POST(self) -> None:
+        self._answer()
+
+    def do_GET(self) -> None:
+        self._answer()
+
     def _answer(self) -> None:
         self.server.hits += 1
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -102,8 +108,6 @@ class _RecordingHandler(BaseHTTPRequestHandler):
             self.send_header("Location", self.server.location)
         self.send_header("Content-Length", "0")
         self.end_headers()
-
-    do_GET = do_POST = _answer
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
@@ -133,7 +137,7 @@ def test_a_name_that_turns_internal_after_the_check_is_not_connected_to() -> Non
             return answers[-1]
 
         url = f"http://hooks.example:{server.server_address[1]}/hook"
-        with pytest.raises(OutboundRefused):
+        with pytest.raises(OutboundRefusedError):
             post_to_public_address(url, b"{}", {}, timeout=2, resolver=rebinding)
         assert server.hits == 0
         assert len(answers) == 2  # checked, then resolved again to connect
