@@ -1,12 +1,10 @@
 """Public JSON API for capture: chatbots, call centres and ERP systems post responses here."""
 
-import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.validators import RegexValidator
-from django.http import HttpRequest
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +26,7 @@ from rest_framework.views import APIView
 from cxmonitor.errors import ApplicationError
 from touchpoints.selectors import touchpoint_get_public
 
+from .api_body import bad_request, read_json
 from .models import Response as SurveyResponse
 from .selectors import origin_allowed_anywhere
 from .services import (
@@ -41,7 +40,6 @@ from .services import (
 )
 from .throttling import client_ip_from_request, rate_limit_check, touchpoint_budget_refund
 
-MAX_BODY_BYTES = 16 * 1024
 CORS_MAX_AGE = 600
 
 
@@ -120,68 +118,6 @@ class _JsonOnly(BaseContentNegotiation):
     ) -> tuple[BaseRenderer, str]:
         renderer = next(iter(renderers))
         return renderer, renderer.media_type
-
-
-def _bad_request(message: str, field: str = "body") -> ApplicationError:
-    return ApplicationError(message, fields={field: [message]})
-
-
-def _read_json(request: HttpRequest) -> Any:
-    """The request body as JSON, after content-type and size checks (413/415/400)."""
-    if request.content_type != "application/json":
-        raise ApplicationError(
-            _("Send the body as application/json."),
-            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
-    too_large = ApplicationError(
-        _("The body is larger than %(max)d bytes.") % {"max": MAX_BODY_BYTES},
-        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES:
-        raise too_large
-    # Read at most one byte past the limit, whatever Content-Length claimed.
-    raw = _read_chunked(request) if _is_chunked(request) else request.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise too_large
-    if not raw.strip():
-        raise _bad_request(_("The body is empty; send a JSON object."))
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        if b"\\u" in raw:
-            # An escaped lone surrogate (backslash-u D800) parses, yet is no text: it could neither
-            # be stored nor echoed back in an error message.
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (ValueError, RecursionError):
-        raise _bad_request(_("The body is not valid JSON.")) from None
-    return data
-
-
-def _is_chunked(request: HttpRequest) -> bool:
-    encoding = str(request.META.get("HTTP_TRANSFER_ENCODING", "")).lower()
-    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
-
-
-def _read_chunked(request: HttpRequest) -> bytes:
-    """A chunked body without Content-Length, read up to the limit from the server's stream.
-
-    Django reads such a body as empty; gunicorn decodes the chunks and marks its stream as
-    terminated. A server that does not is answered 411: send a Content-Length.
-    """
-    stream = request.META.get("wsgi.input")
-    if stream is None or not request.META.get("wsgi.input_terminated"):
-        raise ApplicationError(
-            _("Send the body with a Content-Length header."),
-            status_code=status.HTTP_411_LENGTH_REQUIRED,
-        )
-    return bytes(stream.read(MAX_BODY_BYTES + 1))
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
 
 
 @extend_schema_field(
@@ -331,7 +267,7 @@ class ResponseCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            data = _read_json(request._request)
+            data = read_json(request._request)
         except ApplicationError:
             self._cors_key = None
             self._throttle(request, public_key="")
@@ -349,7 +285,7 @@ class ResponseCreateApi(APIView):
 
     def _store(self, data: Any) -> Response:
         if not isinstance(data, dict):
-            raise _bad_request(_("Send a JSON object."))
+            raise bad_request(_("Send a JSON object."))
 
         serializer = self.InputSerializer(data=data)
         if not serializer.is_valid():

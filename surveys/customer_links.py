@@ -8,6 +8,7 @@ log. The same customer always gets the same token: their answers link up as befo
 
 import base64
 import binascii
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -48,3 +49,16 @@ def customer_link_url(*, public_key: str, customer_id: str, language: str | None
     if language:
         params.insert(0, ("lang", language))
     return f"{settings.SITE_URL}/s/{public_key}/?{urlencode(params)}"
+
+
+def customer_token_from_params(params: Mapping[str, str], *, max_id_length: int) -> str | None:
+    """A survey page's valid link token; a raw `cid` only where LINK_RAW_CUSTOMER_ID allows it
+    (links already sent), turned into a token at once so it travels no further."""
+    token = (params.get(TOKEN_PARAM) or "").strip()
+    if customer_key_from_token(token):
+        return token
+    raw = (params.get("cid") or "").strip()
+    allowed = getattr(settings, "LINK_RAW_CUSTOMER_ID", False)
+    if raw and allowed and len(raw) <= max_id_length and raw.isprintable():
+        return customer_link_token(customer_id=raw)
+    return None

@@ -9,12 +9,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .customer_links import TOKEN_PARAM, customer_key_from_token, customer_link_token
+from .customer_links import TOKEN_PARAM, customer_token_from_params
 from .models import Item, Survey
 from .services import SEGMENT_KEYS, SEGMENT_VALUE_MAX, AnswerInput
 
@@ -151,7 +150,7 @@ def page_context_from(
         value = (params.get(key) or "").strip()
         if value and len(value) <= SEGMENT_VALUE_MAX and value.isprintable():
             segment[key] = value
-    customer_token = _customer_token(params)
+    customer_token = customer_token_from_params(params, max_id_length=CUSTOMER_ID_MAX_LENGTH)
     return PageContext(
         language=language,
         mode=mode,
@@ -159,23 +158,6 @@ def page_context_from(
         segment=segment,
         customer_token=customer_token,
     )
-
-
-def _customer_token(params: Mapping[str, str]) -> str | None:
-    """A valid link token; a raw `cid` only where LINK_RAW_CUSTOMER_ID allows it (old links),
-    turned into a token at once so it travels no further than the first request."""
-    token = (params.get(TOKEN_PARAM) or "").strip()
-    if customer_key_from_token(token):
-        return token
-    raw = (params.get("cid") or "").strip()
-    if (
-        raw
-        and getattr(settings, "LINK_RAW_CUSTOMER_ID", False)
-        and len(raw) <= CUSTOMER_ID_MAX_LENGTH
-        and raw.isprintable()
-    ):
-        return customer_link_token(customer_id=raw)
-    return None
 
 
 @dataclass(frozen=True)

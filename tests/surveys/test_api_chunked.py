@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from surveys.api import MAX_BODY_BYTES, ResponseCreateApi
+from surveys.api import ResponseCreateApi
+from surveys.api_body import MAX_BODY_BYTES
 from surveys.models import Response
 
 from .capture_support import API_URL, api_payload, make_setup
