@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import pytest
 from celery import Celery
 
-from .servers import wait_for
+from .servers import PG_BIN, REDIS_SERVER, wait_for
 from .stack import API, Load, LoadResult, Stack
 
 pytestmark = [pytest.mark.slow]
@@ -34,6 +34,9 @@ SUCCEEDED = re.compile(r"Task [\w.]+\[[^\]]+\] succeeded")
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
+    for binary in (REDIS_SERVER, str(PG_BIN / "initdb"), str(PG_BIN / "pg_ctl")):
+        if not os.access(binary, os.X_OK):
+            pytest.skip(f"needs {binary} (redis-server and PostgreSQL 15's server binaries)")
     started = Stack(sweep_seconds=SWEEP_SECONDS)
     try:
         started.start()
