@@ -45,6 +45,10 @@ def production_redis() -> Iterator[PrivateRedis]:
         cache_breaker.reset()
 
 
+@override_settings(
+    CELERY_TASK_ALWAYS_EAGER=True,
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+)
 def test_embedded_mode_is_healthy_without_broker_or_worker(client: Client) -> None:
     status, body = _health(client)
     assert status == 200 and body["status"] == "ok"

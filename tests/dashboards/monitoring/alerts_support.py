@@ -28,11 +28,13 @@ def eager_celery() -> Iterator[None]:
     """Run queued tasks in-process also when REDIS_URL makes Celery asynchronous."""
     from cxmonitor.celery import app
 
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    # The app reads Django's CELERY_* settings, and the namespaced key outranks the plain one.
+    keys = ["task_always_eager", "task_eager_propagates"]
+    keys += [f"CELERY_{key.upper()}" for key in keys if f"CELERY_{key.upper()}" in app.conf]
+    before = {key: app.conf[key] for key in keys}
+    app.conf.update(dict.fromkeys(keys, True))
     yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+    app.conf.update(before)
 
 
 class FailingEmailBackend(BaseEmailBackend):
