@@ -1,4 +1,7 @@
-"""Admin for alert rules, webhooks, alerts and follow-ups; a new organisation gets default rules when first evaluated."""
+"""Admin for alert rules, webhooks, alerts and follow-ups.
+
+A new organisation gets default rules when first evaluated.
+"""
 
 from datetime import date
 
