@@ -39,12 +39,17 @@ from .forms import (
     submission_id_new,
     submission_id_valid,
 )
-from .models import Item, Survey
-from .selectors import item_list_active_for_key
+from .models import Item, Survey, WhyReason
+from .selectors import item_list_for_submission
 from .services import SubmissionInput, response_submit
+from .texts import label_text, language_name, survey_text, text_direction
 from .throttling import client_ip_from_request, rate_limit_check
+from .why import why_is_asked
+from .why_views import why_step_start
 
 KIOSK_RESET_SECONDS = 5
+# Survey texts the page template uses besides title and intro.
+PAGE_TEXT_KEYS = ("submit", "optional", "not_experienced")
 EMBED_SOURCE = "surveys/embed.js"
 # embed.js has a fixed address (it sits in clients' pages), so it cannot carry a content hash:
 # a day of caching plus a week of stale-while-revalidate keeps it fast and lets fixes arrive.
@@ -73,6 +78,30 @@ class _Target:
     def default_language(self) -> str:
         return self.touchpoint.phase.journey.organisation.default_language
 
+    @property
+    def languages(self) -> list[str]:
+        return self.touchpoint.phase.journey.organisation.survey_languages
+
+    def text(self, key: str, language: str) -> str:
+        return survey_text(
+            self.survey, key, language=language, default_language=self.default_language
+        )
+
+    def label(self, thing: Item | WhyReason, language: str) -> str:
+        return label_text(thing, language=language, default_language=self.default_language)
+
+
+def chrome_language(*, language: str, default_language: str) -> str:
+    """The language of the product's own messages (errors, notices): the page's language when
+    the product speaks it, else the organisation's default. Survey texts follow the page."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    return language if language in codes else default_language
+
+
+def language_choices(languages: list[str], current: str) -> list[tuple[str, str]]:
+    """The other languages the page offers, as (code, name in that language)."""
+    return [(code, language_name(code)) for code in languages if code != current]
+
 
 def survey_csp(*, origins: list[str]) -> str:
     """The Content-Security-Policy of the survey page for a touchpoint's embedding origins."""
@@ -82,12 +111,15 @@ def survey_csp(*, origins: list[str]) -> str:
     return SURVEY_CSP.format(ancestors=" ".join(safe) if safe else "'none'")
 
 
-def _context_from(request: HttpRequest, *, default_language: str) -> PageContext:
+def _context_from(
+    request: HttpRequest, *, default_language: str, languages: list[str] | None = None
+) -> PageContext:
     params = request.POST if request.method == "POST" else request.GET
     return page_context_from(
         params,
         accept_language=request.headers.get("Accept-Language", ""),
         default_language=default_language,
+        languages=languages or [default_language, "de", "en"],
     )
 
 
@@ -102,11 +134,15 @@ def _respond(
 ) -> HttpResponse:
     """Render the page template whole, or only the swapped part (`state`) for htmx."""
     origins = touchpoint.origin_list if touchpoint is not None else []
+    organisation = touchpoint.phase.journey.organisation if touchpoint is not None else None
+    default_language = organisation.default_language if organisation else settings.LANGUAGE_CODE
+    languages = organisation.survey_languages if organisation else ["de", "en"]
     context: dict[str, Any] = {
         "state": state,
         "page": page,
         "language": page.language,
-        "other_language": "en" if page.language == "de" else "de",
+        "dir": text_direction(page.language),
+        "other_languages": language_choices(languages, page.language),
         "switch_fields": page.reopen_params(with_customer=True),
         "touchpoint": touchpoint,
         "kiosk_reset_seconds": KIOSK_RESET_SECONDS,
@@ -115,9 +151,11 @@ def _respond(
     if touchpoint is not None:
         context["page_url"] = reverse("surveys:page", args=[touchpoint.public_key])
         context["reset_url"] = f"{context['page_url']}?{page.query()}"
-    partial = state if state in ("survey", "thanks") else "notice"
+    partial = state if state in ("survey", "thanks", "why") else "notice"
     template = f"surveys/page.html#{partial}" if request.htmx else "surveys/page.html"
-    with translation.override(page.language):
+    with translation.override(
+        chrome_language(language=page.language, default_language=default_language)
+    ):
         response = render(request, template, context, status=status)
     response["Content-Language"] = page.language
     response["Content-Security-Policy"] = survey_csp(origins=origins)
@@ -136,14 +174,19 @@ def _unavailable(request: HtmxRequest, *, public_key: str) -> HttpResponse:
         if touchpoint is not None
         else settings.LANGUAGE_CODE
     )
-    page = _context_from(request, default_language=default)
+    languages = touchpoint.phase.journey.organisation.survey_languages if touchpoint else None
+    page = _context_from(request, default_language=default, languages=languages)
     if touchpoint is None:
         return _respond(request, state="missing", page=page, touchpoint=None, status=404)
     return _respond(request, state="closed", page=page, touchpoint=touchpoint, status=410)
 
 
-def _target_get(*, public_key: str) -> _Target | None:
-    items = item_list_active_for_key(public_key=public_key)
+def _target_get(*, public_key: str, survey_id: str = "") -> _Target | None:
+    """The version a form is for: the one it was rendered with (posted back with the answers)
+    while that is accepted, else the active one."""
+    items = item_list_for_submission(
+        public_key=public_key, survey_id=int(survey_id) if survey_id.isdigit() else None
+    )
     if not items:
         return None
     survey = items[0].survey
@@ -162,8 +205,13 @@ def _form_response(
     status: int = 200,
 ) -> HttpResponse:
     language = page.language
-    with translation.override(language):
-        items = form.item_views(language=language)
+    with translation.override(
+        chrome_language(language=language, default_language=target.default_language)
+    ):
+        items = form.item_views(
+            text=lambda key: target.text(key, language),
+            label=lambda item: target.label(item, language),
+        )
     return _respond(
         request,
         state="survey",
@@ -173,8 +221,10 @@ def _form_response(
         extra={
             "form": form,
             "items": items,
-            "title": target.survey.title_in(language),
-            "intro": target.survey.intro_in(language),
+            "title": target.text("title", language),
+            "intro": target.text("intro", language),
+            "survey_id": target.survey.pk,
+            "texts": {key: target.text(key, language) for key in PAGE_TEXT_KEYS},
             "submission_id": submission_id,
             "token": token,
             "honeypot_field": HONEYPOT_FIELD,
@@ -187,9 +237,22 @@ def _thanks_url(*, public_key: str, page: PageContext) -> str:
     return f"{reverse('surveys:thanks', args=[public_key])}?{page.query()}"
 
 
-def _succeeded(request: HtmxRequest, *, target: _Target, page: PageContext) -> HttpResponse:
+def _succeeded(
+    request: HtmxRequest, *, target: _Target, page: PageContext, why_submission: str = ""
+) -> HttpResponse:
+    if why_submission:
+        # The scores are stored; ask "why?" in a second step for the same submission.
+        return why_step_start(
+            request, target=target, page=page, submission_id=why_submission, respond=_respond
+        )
     if request.htmx:
-        return _respond(request, state="thanks", page=page, touchpoint=target.touchpoint)
+        return _respond(
+            request,
+            state="thanks",
+            page=page,
+            touchpoint=target.touchpoint,
+            extra={"texts": _thanks_texts(target, page.language)},
+        )
     # 303: the browser fetches the thank-you page with GET, so a reload never posts again.
     return HttpResponseRedirect(
         _thanks_url(public_key=target.touchpoint.public_key, page=page), status=303
@@ -249,10 +312,12 @@ def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> Http
 
     if not form.is_valid():
         return again(notice=_("Please check your answers."), status=400)
+    answers = form.answers()
     submission = SubmissionInput(
         public_key=public_key,
         submission_id=submission_id,
-        answers=form.answers(),
+        survey_id=target.survey.pk,
+        answers=answers,
         channel=page.channel,
         language=page.language,
         customer_id=page.customer_id,
@@ -276,7 +341,13 @@ def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> Http
             status=error.status_code,
             extra={"message": error.message},
         )
-    return _succeeded(request, target=target, page=page)
+    kinds = {item.pk: item.kind for item in target.items}
+    asked = target.survey.asks_why and why_is_asked(
+        survey=target.survey, answers=answers, kinds=kinds
+    )
+    return _succeeded(
+        request, target=target, page=page, why_submission=submission_id if asked else ""
+    )
 
 
 # The survey form is public and anonymous, so CSRF protection has nothing to protect: a forged
@@ -290,12 +361,17 @@ def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> Http
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_page(request: HtmxRequest, public_key: str) -> HttpResponse:
     """The survey of a touchpoint; POST stores an answer through the capture service."""
-    target = _target_get(public_key=public_key)
+    survey_id = request.POST.get("survey", "") if request.method == "POST" else ""
+    target = _target_get(public_key=public_key, survey_id=survey_id)
     if target is None:
         return _unavailable(request, public_key=public_key)
-    page = _context_from(request, default_language=target.default_language)
+    page = _context_from(
+        request, default_language=target.default_language, languages=target.languages
+    )
     # Every message, from the form, the service or this module, in the page's language.
-    with translation.override(page.language):
+    with translation.override(
+        chrome_language(language=page.language, default_language=target.default_language)
+    ):
         if request.method == "POST":
             return _submit(request, target=target, page=page)
         submission_id = submission_id_new()
@@ -313,13 +389,23 @@ def survey_page(request: HtmxRequest, public_key: str) -> HttpResponse:
 @require_safe
 def survey_thanks(request: HtmxRequest, public_key: str) -> HttpResponse:
     """The thank-you page after a plain (no-JavaScript) submission; kiosks reset from here."""
-    touchpoint = touchpoint_get_public(public_key=public_key)
-    if touchpoint is None:
+    target = _target_get(public_key=public_key)
+    if target is None:
         return _unavailable(request, public_key=public_key)
     page = _context_from(
-        request, default_language=touchpoint.phase.journey.organisation.default_language
+        request, default_language=target.default_language, languages=target.languages
     )
-    return _respond(request, state="thanks", page=page, touchpoint=touchpoint)
+    return _respond(
+        request,
+        state="thanks",
+        page=page,
+        touchpoint=target.touchpoint,
+        extra={"texts": _thanks_texts(target, page.language)},
+    )
+
+
+def _thanks_texts(target: _Target, language: str) -> dict[str, str]:
+    return {key: target.text(key, language) for key in ("thanks_title", "thanks_text")}
 
 
 @functools.cache

@@ -43,6 +43,8 @@ class DailyStat(models.Model):
     promoters = models.PositiveIntegerField(default=0)
     passives = models.PositiveIntegerField(default=0)
     detractors = models.PositiveIntegerField(default=0)
+    # Paired answers marked "not experienced": no scores, so not in n or any sum.
+    not_experienced = models.PositiveIntegerField(default=0)
 
     computed_at = models.DateTimeField(auto_now=True)
 
@@ -180,6 +182,7 @@ class StatBlock(models.Model):
     promoters = models.BigIntegerField(default=0)
     passives = models.BigIntegerField(default=0)
     detractors = models.BigIntegerField(default=0)
+    not_experienced = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("statistics block")
