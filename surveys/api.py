@@ -1,6 +1,7 @@
 """Public JSON API for capture: chatbots, call centres and ERP systems post responses here."""
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -8,7 +9,12 @@ from django.http import HttpRequest
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
@@ -34,6 +40,7 @@ from .services import (
 from .throttling import client_ip_from_request, rate_limit_check
 
 MAX_BODY_BYTES = 16 * 1024
+ITEM_KEY_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 CORS_MAX_AGE = 600
 
 
@@ -156,15 +163,49 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-class _AnswerSerializer(ClosedSerializer):
-    """One answer: {item, expectation, satisfaction} | {item, value} | {item, text}."""
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,50}$", "example": "waiting-time"},
+            {"type": "integer", "minimum": 1},
+        ],
+        "description": "The item's key (stable across survey versions; shown on the "
+        "touchpoint's admin page) or its id (an id of an earlier version is matched by key).",
+    }
+)
+class ItemReferenceField(serializers.Field):
+    """An item key (string) or an item id (JSON integer)."""
 
-    item = StrictIntegerField(min_value=1, max_value=2**62)
+    default_error_messages = {"invalid": gettext_lazy("Enter a question key or id.")}
+
+    def to_internal_value(self, data: Any) -> int | str:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int) and 1 <= data <= 2**62:
+            return data
+        if isinstance(data, str) and ITEM_KEY_RE.fullmatch(data):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class _AnswerSerializer(ClosedSerializer):
+    """One answer: {item, expectation, satisfaction} | {item, value} | {item, text} |
+    {item, not_experienced: true}."""
+
+    item = ItemReferenceField()
     expectation = StrictIntegerField(required=False, allow_null=True)
     satisfaction = StrictIntegerField(required=False, allow_null=True)
     value = StrictIntegerField(required=False, allow_null=True)
     text = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, trim_whitespace=False
+    )
+    not_experienced = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Paired items that offer it: the customer did not experience this; no scores.",
     )
 
     class Meta:
@@ -207,7 +248,10 @@ class ResponseCreateApi(APIView):
             help_text="Idempotency key chosen by the client: 1-64 of A-Z a-z 0-9 _ . : -",
         )
         answers = serializers.ListField(child=_AnswerSerializer(), max_length=MAX_ANSWERS)
-        language = serializers.ChoiceField(choices=["de", "en"])
+        language = serializers.RegexField(
+            r"^[a-z]{2,3}$",
+            help_text="de, en or a further language of the organisation (ISO 639 code).",
+        )
         channel = serializers.ChoiceField(
             choices=SurveyResponse.Channel.values, default=SurveyResponse.Channel.API
         )
@@ -274,12 +318,26 @@ class ResponseCreateApi(APIView):
                     "submission_id": "crm-2024-000123",
                     "language": "de",
                     "answers": [
-                        {"item": 11, "expectation": 6, "satisfaction": 4},
-                        {"item": 12, "value": 9},
-                        {"item": 13, "text": "Lange Wartezeit, aber freundlich."},
+                        {"item": "waiting-time", "expectation": 6, "satisfaction": 4},
+                        {"item": "friendliness", "not_experienced": True},
+                        {"item": "nps", "value": 9},
+                        {"item": "comment", "text": "Lange Wartezeit, aber freundlich."},
                     ],
                 },
-            )
+            ),
+            OpenApiExample(
+                "Items by id (as in earlier integrations)",
+                request_only=True,
+                value={
+                    "touchpoint": "Xk3v9QaLm2Rt7wYb",
+                    "submission_id": "crm-2024-000124",
+                    "language": "en",
+                    "answers": [
+                        {"item": 11, "expectation": 6, "satisfaction": 4},
+                        {"item": 12, "value": 9},
+                    ],
+                },
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -312,6 +370,7 @@ class ResponseCreateApi(APIView):
                         satisfaction=answer.get("satisfaction"),
                         value=answer.get("value"),
                         text=answer.get("text"),
+                        not_experienced=answer.get("not_experienced", False),
                     )
                     for answer in values["answers"]
                 ],

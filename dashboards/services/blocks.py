@@ -36,6 +36,7 @@ STAT_SUMS = (
     "promoters",
     "passives",
     "detractors",
+    "not_experienced",
 )
 DAY_SUMS = ("responses", "comments", "linked")
 
