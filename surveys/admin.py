@@ -97,12 +97,29 @@ class SurveyForm(forms.ModelForm):
             "why_on_detractor",
         )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new survey starts as a draft (so the one-draft rule is checked as a form error)
+            # and goes live with "Publish this version".
+            self.instance.is_draft = True
+
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         # Answers keep the version they were given with: its frame must not shift under them.
         changed = set(self.changed_data) & set(LOCKED_SURVEY_FIELDS)
         if changed and _survey_has_responses(self.instance):
             raise ValidationError(HAS_RESPONSES, code="survey_has_responses")
+        touchpoint = (cleaned or {}).get("touchpoint")
+        # is_draft is no form field, so Django would not check this constraint in the form.
+        if (
+            self.instance.is_draft
+            and touchpoint is not None
+            and Survey.objects.filter(touchpoint=touchpoint, is_draft=True)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(_("This touchpoint already has a draft."), code="one_draft")
         return cleaned
 
 
@@ -235,12 +252,6 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return survey_version_urls(self) + super().get_urls()
-
-    def save_model(self, request: HttpRequest, obj: Survey, form: Any, change: bool) -> None:
-        if not change:
-            # A new survey starts as a draft and goes live with "Publish this version".
-            obj.is_draft = True
-        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("status"))
     def status(self, obj: Survey) -> str:
