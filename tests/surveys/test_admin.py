@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from surveys.models import Item, Response, Survey
+from surveys.models import Response, Survey
 from tests import factories
 
 pytestmark = pytest.mark.django_db
