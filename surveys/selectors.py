@@ -1,8 +1,7 @@
 """Reads for capture: the active survey of a touchpoint, a customer's responses, local days."""
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -16,17 +15,6 @@ from .models import Answer, Item, Response, Survey
 # A page opened on a version is still accepted for that version this long after a newer one
 # went live; later its answers are matched to the active version by item key.
 RETIRED_VERSION_GRACE = timedelta(hours=24)
-
-
-def day_in_time_zone(*, moment: datetime, time_zone: str) -> date:
-    """The calendar day of an aware datetime in the given IANA time zone."""
-    return moment.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
-
-
-def response_day(*, response: Response) -> date:
-    """The organisation-local day a response counts for in the daily statistics."""
-    organisation = response.touchpoint.phase.journey.organisation
-    return day_in_time_zone(moment=response.submitted_at, time_zone=organisation.time_zone)
 
 
 def item_list_active_for_key(*, public_key: str) -> list[Item]:

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.middleware import HtmxDetails
 
 from cxmonitor.errors import ApplicationError
+from cxmonitor.http import HtmxHttpRequest
 from touchpoints.models import Touchpoint
 from touchpoints.selectors import touchpoint_get_public
 
@@ -60,10 +60,6 @@ SURVEY_CSP = (
     "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
 )
 PAPER_SIZES_MM = {"a4": (210, 297), "a6": (105, 148)}
-
-
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,7 @@ def _context_from(
 
 
 def _respond(
-    request: HtmxRequest,
+    request: HtmxHttpRequest,
     *,
     state: str,
     page: PageContext,
@@ -166,7 +162,7 @@ def _respond(
     return response
 
 
-def _unavailable(request: HtmxRequest, *, public_key: str) -> HttpResponse:
+def _unavailable(request: HtmxHttpRequest, *, public_key: str) -> HttpResponse:
     """404 for an unknown key, 410 for an inactive touchpoint or one without an active survey."""
     touchpoint = touchpoint_get_public(public_key=public_key)
     default = (
@@ -194,7 +190,7 @@ def _target_get(*, public_key: str, survey_id: str = "") -> _Target | None:
 
 
 def _form_response(
-    request: HtmxRequest,
+    request: HtmxHttpRequest,
     *,
     target: _Target,
     page: PageContext,
@@ -238,7 +234,7 @@ def _thanks_url(*, public_key: str, page: PageContext) -> str:
 
 
 def _succeeded(
-    request: HtmxRequest, *, target: _Target, page: PageContext, why_submission: str = ""
+    request: HtmxHttpRequest, *, target: _Target, page: PageContext, why_submission: str = ""
 ) -> HttpResponse:
     if why_submission:
         # The scores are stored; ask "why?" in a second step for the same submission.
@@ -259,7 +255,7 @@ def _succeeded(
     )
 
 
-def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> HttpResponse:
+def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> HttpResponse:
     public_key = target.touchpoint.public_key
     submission_id = request.POST.get("submission_id", "")
     token = request.POST.get("token", "")
@@ -359,7 +355,7 @@ def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> Http
 # touchpoint.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
-def survey_page(request: HtmxRequest, public_key: str) -> HttpResponse:
+def survey_page(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
     """The survey of a touchpoint; POST stores an answer through the capture service."""
     survey_id = request.POST.get("survey", "") if request.method == "POST" else ""
     target = _target_get(public_key=public_key, survey_id=survey_id)
@@ -387,7 +383,7 @@ def survey_page(request: HtmxRequest, public_key: str) -> HttpResponse:
 
 
 @require_safe
-def survey_thanks(request: HtmxRequest, public_key: str) -> HttpResponse:
+def survey_thanks(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
     """The thank-you page after a plain (no-JavaScript) submission; kiosks reset from here."""
     target = _target_get(public_key=public_key)
     if target is None:

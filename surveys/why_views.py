@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cxmonitor.errors import ApplicationError
+from cxmonitor.http import HtmxHttpRequest
 
 from .forms import PageContext, submission_id_valid
 from .models import WhyReason
@@ -24,7 +25,7 @@ from .selectors import response_get_by_submission
 from .why import why_answer_submit, why_token_new, why_token_valid
 
 if TYPE_CHECKING:
-    from .views import HtmxRequest, _Target
+    from .views import _Target
 
 WHY_TEXTS = ("why_question", "why_skip", "submit", "optional")
 
@@ -49,7 +50,7 @@ def _why_context(
 
 
 def why_step_start(
-    request: "HtmxRequest",
+    request: HtmxHttpRequest,
     *,
     target: "_Target",
     page: PageContext,
@@ -66,7 +67,7 @@ def why_step_start(
     return HttpResponseRedirect(f"{_why_url(public_key=public_key)}?{query}", status=303)
 
 
-def _thanks(request: "HtmxRequest", *, target: "_Target", page: PageContext) -> HttpResponse:
+def _thanks(request: HtmxHttpRequest, *, target: "_Target", page: PageContext) -> HttpResponse:
     from .views import _respond, _thanks_texts, _thanks_url
 
     if request.htmx:
@@ -86,7 +87,7 @@ def _thanks(request: "HtmxRequest", *, target: "_Target", page: PageContext) -> 
 # the answer to the submission it follows and expires after an hour.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
-def survey_why(request: "HtmxRequest", public_key: str) -> HttpResponse:
+def survey_why(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
     """The second step after a low score: the question (GET) and its answer (POST)."""
     from .views import _context_from, _respond, _target_get, _unavailable, chrome_language
 
