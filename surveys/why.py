@@ -6,12 +6,9 @@ attached to the same response, found by its submission id, and stored at most on
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from rest_framework import status
 
@@ -108,75 +105,3 @@ def why_answer_submit(
         # The same second step sent twice at once: the first one stored counts.
         return WhyAnswer.objects.get(response=response)
     return answer
-
-
-@dataclass(frozen=True)
-class ReasonCount:
-    """How often a reason was picked at a touchpoint (reasons of all versions, by key)."""
-
-    touchpoint_id: int
-    key: str
-    label_de: str
-    label_en: str
-    count: int
-
-
-@dataclass(frozen=True)
-class WhySummary:
-    """Answers to "why?" at one touchpoint over a period, and the reasons picked."""
-
-    touchpoint_id: int
-    asked_answered: int
-    with_text: int
-    reasons: list[ReasonCount]
-
-
-def why_summary(
-    *, touchpoint_ids: list[int], submitted_from: datetime, submitted_to: datetime
-) -> list[WhySummary]:
-    """Per touchpoint: answers to "why?" and how often each reason was picked. Two grouped
-    queries over the period's second steps (a small share of responses); callers cache it."""
-    answered = (
-        WhyAnswer.objects.filter(
-            response__touchpoint_id__in=touchpoint_ids,
-            response__submitted_at__gte=submitted_from,
-            response__submitted_at__lt=submitted_to,
-        )
-        .values("response__touchpoint_id")
-        .annotate(total=Count("id"), with_text=Count("id", filter=~Q(text="")))
-        .order_by()
-    )
-    picked = (
-        WhyReason.answers.through.objects.filter(
-            whyanswer__response__touchpoint_id__in=touchpoint_ids,
-            whyanswer__response__submitted_at__gte=submitted_from,
-            whyanswer__response__submitted_at__lt=submitted_to,
-        )
-        .values("whyanswer__response__touchpoint_id", "whyreason__key")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    labels = {
-        (tp, key): (de, en)
-        for tp, key, de, en in WhyReason.objects.filter(survey__touchpoint_id__in=touchpoint_ids)
-        .order_by("survey__version")
-        .values_list("survey__touchpoint_id", "key", "label_de", "label_en")
-    }  # the newest version's label wins
-    reasons: dict[int, list[ReasonCount]] = {}
-    for row in picked:
-        tp, key = row["whyanswer__response__touchpoint_id"], row["whyreason__key"]
-        de, en = labels.get((tp, key), (key, key))
-        reasons.setdefault(tp, []).append(
-            ReasonCount(touchpoint_id=tp, key=key, label_de=de, label_en=en, count=row["count"])
-        )
-    return [
-        WhySummary(
-            touchpoint_id=row["response__touchpoint_id"],
-            asked_answered=row["total"],
-            with_text=row["with_text"],
-            reasons=sorted(
-                reasons.get(row["response__touchpoint_id"], []), key=lambda r: (-r.count, r.key)
-            ),
-        )
-        for row in answered
-    ]
