@@ -71,7 +71,7 @@ def test_threads_posting_during_two_publishes_meet_no_gap(require_postgres: None
                     statuses.append((kind, response.status_code, sid))
                 started.set()
                 time.sleep(0.01)
-        except BaseException as error:  # noqa: BLE001 - reported below, not swallowed
+        except BaseException as error:  # reported by the assertions below, not swallowed
             failures.append(error)
         finally:
             connection.close()

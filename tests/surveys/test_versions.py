@@ -105,9 +105,7 @@ def test_a_form_of_a_version_replaced_long_ago_is_matched_to_the_active_one_by_k
     fields = open_form(client, setup.url)
     draft, _ = survey_draft_get_or_create(touchpoint_id=setup.touchpoint.pk)
     survey_publish(survey_id=draft.pk)
-    Survey.objects.filter(pk=setup.survey.pk).update(
-        retired_at=timezone.now() - timedelta(days=3)
-    )
+    Survey.objects.filter(pk=setup.survey.pk).update(retired_at=timezone.now() - timedelta(days=3))
 
     response = client.post(setup.url, filled_form(setup, fields))
 
@@ -132,7 +130,9 @@ def test_consultant_clicks_to_publish_a_new_version() -> None:
     page = client.get(touchpoint_url, **EN).content.decode()
     assert draft_url in _hrefs(page)
     assert "Edit the next version" in page
-    assert "<code>attribute-1</code>" in page and '&quot;item&quot;: &quot;attribute-1&quot;' in page
+    assert (
+        "<code>attribute-1</code>" in page and "&quot;item&quot;: &quot;attribute-1&quot;" in page
+    )
     # 2. "Edit the next version" opens a draft copied from the active version
     opened = client.get(draft_url, **EN)
     draft = Survey.objects.get(touchpoint=setup.touchpoint, is_draft=True)
