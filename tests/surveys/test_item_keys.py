@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+import yaml
 from django.test import Client
 from django.utils import timezone
 
@@ -118,3 +119,17 @@ def test_per_item_figures_continue_across_versions_by_key() -> None:
     assert item.paired.sum_s == int(raw[:, 1].sum())
     assert item.paired.sum_gap == int((raw[:, 1] - raw[:, 0]).sum())
     assert np.isclose(item.paired.sum_s / item.paired.n, np.mean([s for _, s in v1 + v2]))
+
+
+def test_openapi_schema_shows_item_keys_and_an_example_by_key(client: Client) -> None:
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    answer = schema["components"]["schemas"]["ResponseCreateAnswer"]
+    operation = schema["paths"]["/api/v1/responses/"]["post"]
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+
+    item = answer["properties"]["item"]
+    assert [option["type"] for option in item["oneOf"]] == ["string", "integer"]
+    assert "key" in item["description"]
+    assert "not_experienced" in answer["properties"]
+    by_key = next(e["value"] for e in examples.values() if "item" in e["value"]["answers"][0])
+    assert by_key["answers"][0]["item"] == "waiting-time"
