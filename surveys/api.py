@@ -1,19 +1,16 @@
 """Public JSON API for capture: chatbots, call centres and ERP systems post responses here."""
 
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
@@ -27,6 +24,13 @@ from rest_framework.views import APIView
 from cxmonitor.errors import ApplicationError
 from touchpoints.selectors import touchpoint_get_public
 
+from .api_fields import (
+    ClosedSerializer,
+    ItemReferenceField,
+    StrictBooleanField,
+    StrictIntegerField,
+    flatten_errors,
+)
 from .models import Response as SurveyResponse
 from .selectors import origin_allowed_anywhere
 from .services import (
@@ -40,69 +44,7 @@ from .services import (
 from .throttling import client_ip_from_request, rate_limit_check
 
 MAX_BODY_BYTES = 16 * 1024
-ITEM_KEY_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 CORS_MAX_AGE = 600
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: no strings, no floats, no booleans."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter a whole number.")}
-
-    def to_internal_value(self, data: Any) -> int:
-        if not isinstance(data, int) or isinstance(data, bool):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON true or false only."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter true or false.")}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
-class ClosedSerializer(serializers.Serializer):
-    """Refuses keys it does not declare: the schema is closed."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = [key for key in data if key not in self.fields]
-            if unknown:
-                raise serializers.ValidationError(
-                    {str(key)[:40]: [_("Unknown field.")] for key in unknown[:10]}
-                )
-        return super().to_internal_value(data)
-
-
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as {"answers[0].satisfaction": [...]}, the keys the service uses."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, Mapping):
-        for key, value in errors.items():
-            if key == "non_field_errors":
-                name = prefix or "body"
-            elif isinstance(key, int):
-                name = f"{prefix}[{key}]"
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            for sub_key, messages in _flatten(value, name).items():
-                flat.setdefault(sub_key, []).extend(messages)
-    elif isinstance(errors, Sequence) and not isinstance(errors, str):
-        if all(isinstance(e, str) for e in errors):
-            flat[prefix or "body"] = [str(e) for e in errors]
-        else:
-            for index, value in enumerate(errors):
-                if value:
-                    for sub_key, messages in _flatten(value, f"{prefix}[{index}]").items():
-                        flat.setdefault(sub_key, []).extend(messages)
-    else:
-        flat[prefix or "body"] = [str(errors)]
-    return flat
 
 
 class _JsonOnly(BaseContentNegotiation):
@@ -161,34 +103,6 @@ def _read_json(request: HttpRequest) -> Any:
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,50}$", "example": "waiting-time"},
-            {"type": "integer", "minimum": 1},
-        ],
-        "description": "The item's key (stable across survey versions; shown on the "
-        "touchpoint's admin page) or its id (an id of an earlier version is matched by key).",
-    }
-)
-class ItemReferenceField(serializers.Field):
-    """An item key (string) or an item id (JSON integer)."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter a question key or id.")}
-
-    def to_internal_value(self, data: Any) -> int | str:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, int) and 1 <= data <= 2**62:
-            return data
-        if isinstance(data, str) and ITEM_KEY_RE.fullmatch(data):
-            return data
-        self.fail("invalid")
-
-    def to_representation(self, value: Any) -> Any:
-        return value
 
 
 class _AnswerSerializer(ClosedSerializer):
@@ -356,7 +270,7 @@ class ResponseCreateApi(APIView):
         serializer = self.InputSerializer(data=data)
         if not serializer.is_valid():
             raise ApplicationError(
-                _("The submission is invalid."), fields=_flatten(serializer.errors)
+                _("The submission is invalid."), fields=flatten_errors(serializer.errors)
             )
         values = serializer.validated_data
         result = response_submit(

@@ -168,6 +168,15 @@ def _period_sums(
         return {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in cursor.fetchall()}
 
 
+def _items_of_same_keys(item_ids: list[int]) -> list[int]:
+    """The items with the same touchpoint and key as the given ones, in every survey version."""
+    wanted = Item.objects.filter(pk__in=item_ids).values_list("survey__touchpoint_id", "key")
+    same = Q(pk__in=item_ids)
+    for touchpoint_id, key in wanted:
+        same |= Q(survey__touchpoint_id=touchpoint_id, key=key)
+    return list(Item.objects.filter(same).values_list("pk", flat=True))
+
+
 def _merge_versions(
     sums: dict[tuple[int, ...], tuple[int, ...]], described: Mapping[int, Mapping[str, Any]]
 ) -> dict[tuple[int, ...], tuple[int, ...]]:
@@ -228,6 +237,8 @@ def kpi_rollup(
     ids = [tp.pk for tp in listed]
     if not ids:
         return []
+    if item_ids is not None:
+        item_ids = _items_of_same_keys(item_ids)
     units = period_units(start, end)
     sums = _period_sums(
         DailyStat, StatBlock, ("touchpoint_id", "item_id"), SUM_COLUMNS, ids, units, item_ids
