@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cxmonitor.errors import ApplicationError
 from surveys.authoring import survey_draft_get_or_create, survey_publish
@@ -56,7 +56,7 @@ def test_publish_switches_in_one_step_and_keeps_who_and_when() -> None:
     assert draft.published_at >= before
     assert not setup.survey.is_active and setup.survey.retired_at == draft.published_at
     assert Survey.objects.filter(touchpoint=setup.touchpoint, is_active=True).count() == 1
-    with pytest.raises(ApplicationError, match="already published"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="already published"):
         survey_publish(survey_id=draft.pk, user=user)
 
 
