@@ -165,6 +165,38 @@ def _clean_text(value: str) -> str:
     return value.strip()[:TEXT_MAX]
 
 
+def _survey_texts_apply(survey: Survey, *, language: str, values: Mapping[str, str]) -> None:
+    """Survey-wide texts ("text.<key>") into the survey's columns or its texts by language."""
+    texts = {lang: dict(entries) for lang, entries in (survey.texts or {}).items()}
+    own = texts.setdefault(language, {})
+    for name, raw in values.items():
+        kind, _sep, ref = name.partition(".")
+        if kind != "text" or (ref not in PRODUCT_TEXTS and ref not in SURVEY_TEXTS):
+            continue
+        value = _clean_text(raw)
+        if ref in SURVEY_TEXTS and language in ("de", "en"):
+            setattr(survey, f"{ref}_{language}", value)
+        elif value:
+            own[ref] = value
+        else:
+            own.pop(ref, None)
+    survey.texts = {lang: entries for lang, entries in texts.items() if entries}
+
+
+def _label_apply(row: Item | WhyReason, *, language: str, value: str) -> None:
+    """One item's or reason's label: German and English in their columns, others in labels."""
+    if language in ("de", "en"):
+        if value:  # the German and English labels are required
+            setattr(row, f"label_{language}", value)
+        return
+    labels = dict(row.labels or {})
+    if value:
+        labels[language] = value
+    else:
+        labels.pop(language, None)
+    row.labels = labels
+
+
 @transaction.atomic
 def survey_texts_save(
     *, survey: Survey, language: str, values: Mapping[str, str], default_language: str
@@ -174,37 +206,13 @@ def survey_texts_save(
     Keys of `values` are the translation form's field names ("text.<key>", "item.<id>",
     "reason.<id>"). German and English titles, intros and labels live in their own columns.
     """
-    texts = {lang: dict(entries) for lang, entries in (survey.texts or {}).items()}
-    own = texts.setdefault(language, {})
-    for name, raw in values.items():
-        kind, _sep, ref = name.partition(".")
-        value = _clean_text(raw)
-        if kind == "text" and (ref in PRODUCT_TEXTS or ref in SURVEY_TEXTS):
-            if ref in SURVEY_TEXTS and language in ("de", "en"):
-                setattr(survey, f"{ref}_{language}", value)
-            elif value:
-                own[ref] = value
-            else:
-                own.pop(ref, None)
-    survey.texts = {lang: entries for lang, entries in texts.items() if entries}
+    _survey_texts_apply(survey, language=language, values=values)
     survey.save()
     if language == default_language:
         return
-    for model, prefix in ((Item, "item"), (WhyReason, "reason")):
-        rows = model.objects.filter(survey=survey)  # type: ignore[attr-defined]
-        for row in rows:
-            name = f"{prefix}.{row.pk}"
-            if name not in values:
-                continue
-            value = _clean_text(values[name])
-            if language in ("de", "en"):
-                if value:
-                    setattr(row, f"label_{language}", value)
-            else:
-                labels = dict(row.labels or {})
-                if value:
-                    labels[language] = value
-                else:
-                    labels.pop(language, None)
-                row.labels = labels
+    rows: list[Item | WhyReason] = [*survey.items.all(), *survey.reasons.all()]
+    for row in rows:
+        name = f"{'item' if isinstance(row, Item) else 'reason'}.{row.pk}"
+        if name in values:
+            _label_apply(row, language=language, value=_clean_text(values[name]))
             row.save()
