@@ -34,7 +34,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class ClosedSerializer(serializers.Serializer):
+class ClosedSerializer(serializers.Serializer[Any]):
     """Refuses keys it does not declare: the schema is closed."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -83,7 +83,7 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
         "touchpoint's admin page) or its id (an id of an earlier version is matched by key).",
     }
 )
-class ItemReferenceField(serializers.Field):
+class ItemReferenceField(serializers.Field[int | str, Any, Any, Any]):
     """An item key (string) or an item id (JSON integer)."""
 
     default_error_messages = {"invalid": gettext_lazy("Enter a question key or id.")}

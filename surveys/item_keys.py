@@ -36,7 +36,8 @@ def item_references_resolve(
 
     What cannot be resolved is left as it was; validation then names the answer and the reason.
     """
-    answers = submission.answers
+    # Typed as a list, but the service validates whatever a caller passed: check, do not trust.
+    answers: object = submission.answers
     if not isinstance(answers, list | tuple):
         return submission
     by_id = {item.id: item for item in survey.items}

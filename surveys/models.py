@@ -82,12 +82,12 @@ class Survey(models.Model):
     def title_in(self, language: str) -> str:
         if language in (Language.DE, Language.EN):
             return self.title_de if language == Language.DE else self.title_en
-        return (self.texts.get(language) or {}).get("title", "")
+        return str((self.texts.get(language) or {}).get("title", ""))
 
     def intro_in(self, language: str) -> str:
         if language in (Language.DE, Language.EN):
             return self.intro_de if language == Language.DE else self.intro_en
-        return (self.texts.get(language) or {}).get("intro", "")
+        return str((self.texts.get(language) or {}).get("intro", ""))
 
     def clean(self) -> None:
         if (

@@ -215,9 +215,10 @@ def test_a_new_survey_for_a_touchpoint_with_an_active_one_is_a_draft(
         **_management("reasons"),
     }
 
-    first = consultant_client.post(reverse("admin:surveys_survey_add"), data, **EN)
+    english = {"Accept-Language": "en"}
+    first = consultant_client.post(reverse("admin:surveys_survey_add"), data, headers=english)
     second = consultant_client.post(
-        reverse("admin:surveys_survey_add"), {**data, "version": 3}, **EN
+        reverse("admin:surveys_survey_add"), {**data, "version": 3}, headers=english
     )
 
     assert first.status_code == 302

@@ -19,9 +19,11 @@ from .capture_support import API_URL, make_setup, new_submission_id
 pytestmark = pytest.mark.django_db
 
 
-def _post(body: dict[str, object], **headers: str) -> tuple[int, dict[str, object]]:
+def _post(
+    body: dict[str, object], headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, object]]:
     response = Client().generic(
-        "POST", API_URL, json.dumps(body), content_type="application/json", **headers
+        "POST", API_URL, json.dumps(body), content_type="application/json", headers=headers
     )
     return response.status_code, response.json()
 
@@ -62,7 +64,7 @@ def test_an_api_client_using_keys_keeps_working_across_a_new_version() -> None:
     )
     unknown, errors = _post(
         {**_by_keys(key, 5, 5), "answers": [{"item": "no-such-question", "value": 3}]},
-        HTTP_ACCEPT_LANGUAGE="en",
+        headers={"Accept-Language": "en"},
     )
     # then: both stored, each with its version and that version's items
     assert (before, after, old_ids) == (201, 201, 201)

@@ -98,11 +98,11 @@ def test_not_experienced_is_counted_in_the_daily_statistics_and_left_out_of_the_
         assert response.status_code == 201, response.content
     org = setup.touchpoint.phase.journey.organisation
     today = timezone.localdate(timezone=org.tzinfo)
-    span = {"start": today - timedelta(days=1), "end": today + timedelta(days=1)}
+    start, end = today - timedelta(days=1), today + timedelta(days=1)
 
     # when: the day is aggregated and the period read
-    aggregate_range(touchpoint_ids=[setup.touchpoint.pk], **span)
-    (period,) = kpi_rollup(organisation_ids=[org.pk], **span)
+    aggregate_range(touchpoint_ids=[setup.touchpoint.pk], start=start, end=end)
+    (period,) = kpi_rollup(organisation_ids=[org.pk], start=start, end=end)
 
     # then: the count is a column of the daily statistics
     stat = DailyStat.objects.get(item=setup.paired[0])

@@ -14,7 +14,7 @@ from tests import factories
 from .page_support import PageSetup, filled_form, make_page_setup, open_form
 
 pytestmark = pytest.mark.django_db
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN = {"Accept-Language": "en"}
 
 
 def _turkish(setup: PageSetup) -> None:
@@ -55,10 +55,10 @@ def test_consultant_translates_side_by_side_and_the_page_follows() -> None:
     url = reverse("admin:surveys_survey_texts", args=[setup.survey.pk]) + "?lang=tr"
 
     # the survey's page links the languages with what is missing
-    change = client.get(reverse("admin:surveys_survey_change", args=[setup.survey.pk]), **EN)
+    change = client.get(reverse("admin:surveys_survey_change", args=[setup.survey.pk]), headers=EN)
     assert url in change.content.decode() and "missing" in change.content.decode()
     # the translation page shows the German text next to the Turkish field
-    page = client.get(url, **EN).content.decode()
+    page = client.get(url, headers=EN).content.decode()
     assert "Zwei kurze Fragen zu Ihrem Besuch." in page and setup.paired[0].label_de in page
     saved = client.post(
         url,
@@ -68,7 +68,7 @@ def test_consultant_translates_side_by_side_and_the_page_follows() -> None:
             f"item.{setup.paired[0].pk}": "Bekleme süresi",
             "text.submit": "Yolla",
         },
-        **EN,
+        headers=EN,
     )
     assert saved.status_code == 302
     setup.survey.refresh_from_db()
@@ -76,7 +76,11 @@ def test_consultant_translates_side_by_side_and_the_page_follows() -> None:
     assert Item.objects.get(pk=setup.paired[0].pk).labels == {"tr": "Bekleme süresi"}
 
     # the customer's browser asks for Turkish
-    html = Client().get(setup.url, HTTP_ACCEPT_LANGUAGE="tr-TR,tr;q=0.9,en;q=0.5").content.decode()
+    html = (
+        Client()
+        .get(setup.url, headers={"Accept-Language": "tr-TR,tr;q=0.9,en;q=0.5"})
+        .content.decode()
+    )
     assert '<html lang="tr" dir="ltr"' in html
     assert "Ziyaretiniz nasıldı?" in html and "Bekleme süresi" in html and "Yolla" in html
     assert "Ne bekliyordunuz?" in html  # built-in Turkish default
@@ -108,7 +112,7 @@ def test_unknown_languages_fall_back_and_the_api_refuses_them() -> None:
             }
         ),
         content_type="application/json",
-        **EN,
+        headers=EN,
     )
     assert api.status_code == 400
     assert "language" in api.json()["errors"]

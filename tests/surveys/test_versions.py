@@ -17,7 +17,7 @@ from tests import factories
 from .page_support import filled_form, make_page_setup, open_form
 
 pytestmark = pytest.mark.django_db
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN = {"Accept-Language": "en"}
 
 
 def test_a_draft_copies_the_active_version_with_keys_reasons_and_rule() -> None:
@@ -127,29 +127,29 @@ def test_consultant_clicks_to_publish_a_new_version() -> None:
     draft_url = reverse("admin:surveys_survey_draft", args=[setup.touchpoint.pk])
 
     # 1. the touchpoint page lists the versions, the keys with an example, and the button
-    page = client.get(touchpoint_url, **EN).content.decode()
+    page = client.get(touchpoint_url, headers=EN).content.decode()
     assert draft_url in _hrefs(page)
     assert "Edit the next version" in page
     assert (
         "<code>attribute-1</code>" in page and "&quot;item&quot;: &quot;attribute-1&quot;" in page
     )
     # 2. "Edit the next version" opens a draft copied from the active version
-    opened = client.get(draft_url, **EN)
+    opened = client.get(draft_url, headers=EN)
     draft = Survey.objects.get(touchpoint=setup.touchpoint, is_draft=True)
     assert opened.status_code == 302
     assert opened["Location"] == reverse("admin:surveys_survey_change", args=[draft.pk])
     # 3. the draft's page offers "Publish this version"
     publish_url = reverse("admin:surveys_survey_publish", args=[draft.pk])
-    draft_page = client.get(opened["Location"], **EN).content.decode()
+    draft_page = client.get(opened["Location"], headers=EN).content.decode()
     assert publish_url in _hrefs(draft_page)
     # 4. the confirmation names what continues, then one POST switches
-    confirm = client.get(publish_url, **EN).content.decode()
+    confirm = client.get(publish_url, headers=EN).content.decode()
     assert "attribute-1" in confirm and "Publish this version" in confirm
-    done = client.post(publish_url, **EN)
+    done = client.post(publish_url, headers=EN)
     assert done.status_code == 302
     draft.refresh_from_db()
     assert draft.is_active and draft.published_by == consultant
-    history = client.get(touchpoint_url, **EN).content.decode()
+    history = client.get(touchpoint_url, headers=EN).content.decode()
     assert consultant.get_username() in history and "replaced" in history
 
 
@@ -183,8 +183,8 @@ def test_admin_asks_when_a_kept_key_reads_differently(client: Client) -> None:
     data["items-0-label_de"] = "Wartezeit am Telefon"
     url = reverse("admin:surveys_survey_change", args=[draft.pk])
 
-    asked = client.post(url, data, **EN)
-    confirmed = client.post(url, {**data, "items-0-same_meaning": "on"}, **EN)
+    asked = client.post(url, data, headers=EN)
+    confirmed = client.post(url, {**data, "items-0-same_meaning": "on"}, headers=EN)
 
     assert asked.status_code == 200 and "same meaning" in asked.content.decode()
     assert confirmed.status_code == 302

@@ -15,7 +15,7 @@ from surveys.why_selectors import why_summary
 from .page_support import PageSetup, filled_form, make_page_setup, open_form
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "sv-card"}
+HTMX = {"HX-Request": "true", "HX-Target": "sv-card"}
 
 
 def _with_rule() -> PageSetup:
@@ -73,7 +73,7 @@ def test_with_htmx_the_question_replaces_the_form_in_place() -> None:
     client = Client()
     fields = open_form(client, setup.url + "?lang=en")
 
-    first = client.post(setup.url, _low(setup, fields), **HTMX)
+    first = client.post(setup.url, _low(setup, fields), headers=HTMX)
     html = first.content.decode()
 
     assert first.status_code == 200 and "<html" not in html  # a partial for #sv-card
@@ -82,7 +82,7 @@ def test_with_htmx_the_question_replaces_the_form_in_place() -> None:
     assert Response.objects.filter(submission_id=fields["submission_id"]).exists()
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
     done = client.post(
-        f"/s/{setup.touchpoint.public_key}/why/", {**hidden, "reason": ["rude"]}, **HTMX
+        f"/s/{setup.touchpoint.public_key}/why/", {**hidden, "reason": ["rude"]}, headers=HTMX
     )
     assert done.status_code == 200 and "Thank you" in done.content.decode()
     assert WhyAnswer.objects.get().reasons.get().key == "rude"
