@@ -66,6 +66,12 @@ def survey_draft_get_or_create(*, touchpoint_id: int) -> tuple[Survey, bool]:
         why_satisfaction_max=source.why_satisfaction_max,
         why_on_detractor=source.why_on_detractor,
     )
+    _questions_copy(source=source, draft=draft)
+    return draft, True
+
+
+def _questions_copy(*, source: Survey, draft: Survey) -> None:
+    """The source version's items (with their keys) and reasons, into the draft."""
     Item.objects.bulk_create(
         Item(
             survey=draft,
@@ -91,7 +97,6 @@ def survey_draft_get_or_create(*, touchpoint_id: int) -> tuple[Survey, bool]:
         )
         for reason in source.reasons.all()
     )
-    return draft, True
 
 
 def survey_publish_problems(*, survey: Survey) -> list[str]:

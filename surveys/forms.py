@@ -342,30 +342,7 @@ class SurveyPageForm(forms.Form):
             pk = item.pk
             common: dict[str, Any] = {"item_id": pk, "kind": item.kind, "required": item.required}
             if item.kind == Item.Kind.PAIRED:
-                scales = [
-                    self._scale(
-                        f"e_{pk}",
-                        text("expectation_question"),
-                        text("expectation_low"),
-                        text("expectation_high"),
-                    ),
-                    self._scale(
-                        f"s_{pk}",
-                        text("satisfaction_question"),
-                        text("satisfaction_low"),
-                        text("satisfaction_high"),
-                    ),
-                ]
-                skip = f"n_{pk}" if f"n_{pk}" in self.fields else ""
-                views.append(
-                    ItemView(
-                        legend=label(item),
-                        scales=scales,
-                        not_experienced_name=skip,
-                        not_experienced_checked=bool(skip and self[skip].value()),
-                        **common,
-                    )
-                )
+                views.append(self._paired_view(item, text=text, label=label, common=common))
             elif item.kind == Item.Kind.NPS:
                 # The NPS item's own label is its question (it may name the client).
                 scale = self._scale(f"v_{pk}", "", text("nps_low"), text("nps_high"))
@@ -396,6 +373,39 @@ class SurveyPageForm(forms.Form):
                     )
                 )
         return views
+
+    def _paired_view(
+        self,
+        item: Item,
+        *,
+        text: Callable[[str], str],
+        label: Callable[[Item], str],
+        common: dict[str, Any],
+    ) -> ItemView:
+        """Expectation and satisfaction scales, and "not experienced" where the item offers it."""
+        pk = item.pk
+        scales = [
+            self._scale(
+                f"e_{pk}",
+                text("expectation_question"),
+                text("expectation_low"),
+                text("expectation_high"),
+            ),
+            self._scale(
+                f"s_{pk}",
+                text("satisfaction_question"),
+                text("satisfaction_low"),
+                text("satisfaction_high"),
+            ),
+        ]
+        skip = f"n_{pk}" if f"n_{pk}" in self.fields else ""
+        return ItemView(
+            legend=label(item),
+            scales=scales,
+            not_experienced_name=skip,
+            not_experienced_checked=bool(skip and self[skip].value()),
+            **common,
+        )
 
     def _scale(self, name: str, question: str, low_label: str, high_label: str) -> Scale:
         raw = self[name].value()

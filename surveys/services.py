@@ -177,10 +177,10 @@ def _validate_answers(
     for index, answer in enumerate(answers):
         prefix = f"answers[{index}]"
         if not isinstance(answer, AnswerInput) or not _is_int(answer.item_id):
-            if isinstance(answer, AnswerInput) and isinstance(answer.item_id, str):
-                errors.setdefault(f"{prefix}.item", []).append(_("Unknown question key."))
-                continue
-            errors.setdefault(f"{prefix}.item", []).append(_("Enter a valid question id."))
+            unknown_key = isinstance(answer, AnswerInput) and isinstance(answer.item_id, str)
+            errors.setdefault(f"{prefix}.item", []).append(
+                _("Unknown question key.") if unknown_key else _("Enter a valid question id.")
+            )
             continue
         item = items.get(int(answer.item_id))
         if item is None:
@@ -193,20 +193,10 @@ def _validate_answers(
             continue
         seen.add(item.id)
         before = len(errors)
-        if item.kind == Item.Kind.PAIRED and answer.not_experienced is not False:
+        if answer.not_experienced is not False:
             _validate_not_experienced(errors, prefix, answer, item)
-        elif answer.not_experienced is not False:
-            errors.setdefault(f"{prefix}.not_experienced", []).append(
-                _("This question does not offer “not experienced”.")
-            )
-        elif item.kind == Item.Kind.PAIRED:
-            _refuse_fields(errors, prefix, answer, "value", "text")
-            _validate_score(errors, f"{prefix}.expectation", answer.expectation, *scale)
-            _validate_score(errors, f"{prefix}.satisfaction", answer.satisfaction, *scale)
-        elif item.kind in VALUE_KINDS:
-            _refuse_fields(errors, prefix, answer, "expectation", "satisfaction", "text")
-            low, high = (NPS_MIN, NPS_MAX) if item.kind == Item.Kind.NPS else scale
-            _validate_score(errors, f"{prefix}.value", answer.value, low, high)
+        elif item.kind == Item.Kind.PAIRED or item.kind in VALUE_KINDS:
+            _validate_scores(errors, prefix, answer, item, scale)
         else:
             _refuse_fields(errors, prefix, answer, "expectation", "satisfaction", "value")
             limit = COMMENT_MAX if item.kind == Item.Kind.COMMENT else CONTACT_MAX
@@ -229,12 +219,29 @@ def _validate_answers(
     return keep
 
 
+def _validate_scores(
+    errors: dict[str, list[str]],
+    prefix: str,
+    answer: AnswerInput,
+    item: ItemSpec,
+    scale: tuple[int, int],
+) -> None:
+    if item.kind == Item.Kind.PAIRED:
+        _refuse_fields(errors, prefix, answer, "value", "text")
+        _validate_score(errors, f"{prefix}.expectation", answer.expectation, *scale)
+        _validate_score(errors, f"{prefix}.satisfaction", answer.satisfaction, *scale)
+    else:
+        _refuse_fields(errors, prefix, answer, "expectation", "satisfaction", "text")
+        low, high = (NPS_MIN, NPS_MAX) if item.kind == Item.Kind.NPS else scale
+        _validate_score(errors, f"{prefix}.value", answer.value, low, high)
+
+
 def _validate_not_experienced(
     errors: dict[str, list[str]], prefix: str, answer: AnswerInput, item: ItemSpec
 ) -> None:
     if answer.not_experienced is not True:
         errors.setdefault(f"{prefix}.not_experienced", []).append(_("Enter true or false."))
-    elif not item.allow_not_experienced:
+    elif item.kind != Item.Kind.PAIRED or not item.allow_not_experienced:
         errors.setdefault(f"{prefix}.not_experienced", []).append(
             _("This question does not offer “not experienced”.")
         )

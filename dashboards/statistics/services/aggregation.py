@@ -174,6 +174,8 @@ def _lock_touchpoints(touchpoint_ids: Sequence[int]) -> None:
         )
 
 
+# size: one aggregate per daily-statistics column, kept together so they read as the table's
+# definition.
 def _answer_sums(
     *, touchpoint_ids: Sequence[int], tz: zoneinfo.ZoneInfo, lower: datetime, upper: datetime
 ) -> QuerySet[Answer, dict[str, Any]]:
@@ -210,7 +212,6 @@ def _answer_sums(
         "promoters": count(nps & Q(value__gte=9)),
         "passives": count(nps & Q(value__gte=7, value__lte=8)),
         "detractors": count(nps & Q(value__lte=6)),
-        # Counted, never scored: "not experienced" answers stay out of n and every sum.
         "not_experienced": count(Q(item__kind=Item.Kind.PAIRED, not_experienced=True)),
     }
     for score in SCORES:
