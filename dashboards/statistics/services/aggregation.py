@@ -174,8 +174,7 @@ def _lock_touchpoints(touchpoint_ids: Sequence[int]) -> None:
         )
 
 
-# size: one aggregate per daily-statistics column, kept together so they read as the table's
-# definition.
+# size: one aggregate per daily-statistics column, kept together as the table's definition
 def _answer_sums(
     *, touchpoint_ids: Sequence[int], tz: zoneinfo.ZoneInfo, lower: datetime, upper: datetime
 ) -> QuerySet[Answer, dict[str, Any]]:
