@@ -11,8 +11,10 @@ class DailyStat(models.Model):
     """Sums for one touchpoint x item x day (the day in the organisation's time zone).
 
     Paired items fill the expectation/satisfaction columns; NPS, overall and effort items fill the
-    value columns. An item belongs to one survey version, so versions and scales never mix.
-    Histograms are lists of counts indexed by score - scale minimum (NPS: by 0..10).
+    value columns. An item belongs to one survey version, so versions and scales never mix;
+    readers add up the items of one key (the same question in several versions) where they show
+    per-item figures. Histograms are lists of counts indexed by score - scale minimum (NPS: by
+    0..10).
     """
 
     # The unique (touchpoint, item, day) index serves lookups by touchpoint; a second index on
