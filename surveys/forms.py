@@ -25,6 +25,9 @@ MIN_FILL_SECONDS = 2.0
 COMMENT_MAX_LENGTH = 2000
 CONTACT_MAX_LENGTH = 200
 CUSTOMER_ID_MAX_LENGTH = 200
+IDENTIFIER_PREFIX = "id-"
+IDENTIFIER_KIND_RE = re.compile(r"[a-z0-9_]{1,32}")
+MAX_IDENTIFIERS = 8
 NPS_RANGE = (0, 10)
 HONEYPOT_FIELD = "website"
 _TOKEN_SALT = "surveys.page.render"
@@ -91,6 +94,8 @@ class PageContext:
     channel: str = "page"
     segment: dict[str, str] = field(default_factory=dict)
     customer_id: str | None = None
+    # Further customer identifiers by kind, from `id-<kind>` parameters (`data-id-<kind>`).
+    identifiers: dict[str, str] = field(default_factory=dict)
 
     def reopen_params(self, *, with_customer: bool) -> list[tuple[str, str]]:
         """Query parameters (besides the language) that reopen this page the same way."""
@@ -102,6 +107,11 @@ class PageContext:
         params.extend(sorted(self.segment.items()))
         if with_customer and self.customer_id:
             params.append(("cid", self.customer_id))
+        if with_customer:
+            params.extend(
+                (f"{IDENTIFIER_PREFIX}{kind}", value)
+                for kind, value in sorted(self.identifiers.items())
+            )
         return params
 
     def query(self, *, language: str | None = None) -> str:
@@ -116,6 +126,7 @@ class PageContext:
         fields.extend(sorted(self.segment.items()))
         if self.customer_id:
             fields.append(("cid", self.customer_id))
+        fields.extend((f"{IDENTIFIER_PREFIX}{k}", v) for k, v in sorted(self.identifiers.items()))
         return fields
 
 
@@ -157,7 +168,23 @@ def page_context_from(
         channel=channel,
         segment=segment,
         customer_id=customer_id or None,
+        identifiers=_identifiers_from(params),
     )
+
+
+def _identifiers_from(params: Mapping[str, str]) -> dict[str, str]:
+    """`id-<kind>=value` parameters that could be identifiers; the capture service checks kinds."""
+    found: dict[str, str] = {}
+    for name in sorted(params):
+        kind = name[len(IDENTIFIER_PREFIX) :]
+        if not name.startswith(IDENTIFIER_PREFIX) or not IDENTIFIER_KIND_RE.fullmatch(kind):
+            continue
+        value = (params.get(name) or "").strip()
+        if value and len(value) <= CUSTOMER_ID_MAX_LENGTH and value.isprintable():
+            found[kind] = value
+        if len(found) == MAX_IDENTIFIERS:
+            break
+    return found
 
 
 @dataclass(frozen=True)

@@ -256,6 +256,8 @@ def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> Http
         channel=page.channel,
         language=page.language,
         customer_id=page.customer_id,
+        identifiers=dict(page.identifiers),
+        lenient_identifiers=True,
         segment=dict(page.segment),
         contact_consent=bool(form.cleaned_data.get("contact_consent")),
     )

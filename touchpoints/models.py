@@ -33,6 +33,12 @@ class Organisation(models.Model):
     default_language = models.CharField(
         _("default language"), max_length=2, choices=Language.choices, default=Language.DE
     )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="DE",
+        help_text=_("ISO 3166 code; phone numbers without a country code are read as from here."),
+    )
     members: "models.ManyToManyField[Any, Membership]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",
