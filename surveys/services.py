@@ -49,6 +49,7 @@ COMMENT_MAX = 2000
 CONTACT_MAX = 200
 CUSTOMER_ID_MAX = 200
 MAX_ANSWERS = 100
+MAX_IDENTIFIERS = 8
 NPS_MIN, NPS_MAX = 0, 10
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=30)
@@ -308,6 +309,8 @@ def submission_validate(
     customer_id = _validate_customer_id(errors, submission.customer_id)
     if not isinstance(submission.identifiers, Mapping):
         errors["identifiers"] = [_("Enter an object of identifiers.")]
+    elif len(submission.identifiers) > MAX_IDENTIFIERS:
+        errors["identifiers"] = [_("Send at most %(max)d identifiers.") % {"max": MAX_IDENTIFIERS}]
     if errors:
         raise ApplicationError(_("The submission is invalid."), fields=errors)
     return CleanSubmission(
