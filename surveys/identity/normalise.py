@@ -52,7 +52,8 @@ def normalise_phone(value: str, *, country: str) -> str:
         number = phonenumbers.parse(value.strip(), country.upper() or None)
     except phonenumbers.NumberParseException:
         raise IdentifierInvalid(_("Enter a valid phone number.")) from None
-    if not phonenumbers.is_possible_number(number):
+    # Short codes are possible numbers to phonenumbers, but nobody's personal number.
+    if not phonenumbers.is_possible_number(number) or len(str(number.national_number)) < 6:
         raise IdentifierInvalid(_("Enter a valid phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -19,7 +19,7 @@ from .models import (
     IdentifierKind,
     IdentifierLink,
 )
-from .normalise import KindRule
+from .normalise import KindRule, normalise_identifier
 
 
 @dataclass(frozen=True)
@@ -160,3 +160,33 @@ def identity_counts(*, organisation_id: int) -> IdentityCounts:
         splits=events.get(CustomerMerge.Kind.SPLIT, 0),
         identifiers_by_kind=by_kind,
     )
+
+
+def customer_keys_for_identifier(*, kind: str, raw: str, organisation_id: int | None) -> list[str]:
+    """The customer keys any one identifier reaches (for access and erasure requests).
+
+    `customer_id` works without an organisation (its key was never scoped); other kinds are
+    normalised and hashed with their organisation's rules. Raises IdentifierInvalid or
+    LookupError (unknown kind) with a reason.
+    """
+    if kind == CUSTOMER_ID_KIND:
+        digest = identifier_digest(organisation_id=0, kind=kind, normalised=raw.strip())
+        keys = customer_keys_for_legacy_id(digest=digest)
+        if organisation_id is not None:
+            scoped = CustomerIdentifier.objects.filter(
+                organisation_id=organisation_id, kind=kind, digest=digest
+            ).values_list("customer__key", flat=True)
+            keys = set(scoped) | {digest}
+        return sorted(keys)
+    if organisation_id is None:
+        raise LookupError("an identifier other than customer_id needs its organisation")
+    rules = identity_rules(organisation_id=organisation_id)
+    rule = rules.kinds.get(kind)
+    if rule is None:
+        raise LookupError(
+            f"unknown identifier kind {kind!r}; known: {', '.join(sorted(rules.kinds))}"
+        )
+    normalised = normalise_identifier(raw, rule=rule, country=rules.country)
+    digest = identifier_digest(organisation_id=organisation_id, kind=kind, normalised=normalised)
+    key = customer_key_for_digest(organisation_id=organisation_id, kind=kind, digest=digest)
+    return [key] if key else []
