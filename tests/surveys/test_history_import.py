@@ -2,7 +2,6 @@
 rollback that recomputes the daily statistics."""
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
@@ -13,20 +12,19 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from dashboards.models import DailyStat, TouchpointDay
 from surveys.models import Answer, ImportBatch, Item, Response
 from tests import factories
+from tests.surveys.history_support import eager_tasks, english  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Tasks sent by name run in-process, also when REDIS_URL points Celery at a broker.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_tasks", "english"),
+]
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 def _setup() -> tuple[factories.Touchpoint, list[Item]]:

@@ -2,7 +2,6 @@
 undo from a mapping file, erasure by a secondary identifier."""
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from dashboards.models import TouchpointImportance
 from surveys.models import (
@@ -28,15 +27,14 @@ from surveys.models import (
 from surveys.privacy import customer_key_from_id
 from surveys.services import AnswerInput, SubmissionInput, response_submit
 from tests import factories
+from tests.surveys.history_support import eager_tasks, english  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Tasks sent by name run in-process, also when REDIS_URL points Celery at a broker.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_tasks", "english"),
+]
 CUSTOMERS = 40
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 def _phone(i: int) -> str:
