@@ -34,6 +34,7 @@ from touchpoints.models import Organisation, Touchpoint
 from .mapping import ImportMapping
 from .readers import SourceRow, rows_read
 from .rows import TouchpointPlan, column_of, parse_moment, row_submission, touchpoint_plan
+from .writer import ResponseRow, responses_write
 
 CHUNK_ROWS = 2000
 PROBLEM_LIMIT = 1000
@@ -249,7 +250,7 @@ def _stored_submissions(chunk: list[_Accepted]) -> set[tuple[int, str]]:
 
 
 def _chunk_write(rows: list[_Accepted], *, batch: ImportBatch, organisation_id: int) -> None:
-    """Responses, answers and identifier links of one chunk: three bulk inserts (plus identity)."""
+    """Responses, answers and identifier links of one chunk (identity resolved row by row)."""
     keys: list[str | None] = []
     identifier_ids: list[tuple[int, ...]] = []
     for row in rows:
@@ -260,43 +261,27 @@ def _chunk_write(rows: list[_Accepted], *, batch: ImportBatch, organisation_id: 
         )
         keys.append(resolution.customer_key if resolution else None)
         identifier_ids.append(resolution.identifier_ids if resolution else ())
-    responses = Response.objects.bulk_create(
-        [
-            Response(
+    ids = responses_write(
+        rows=[
+            ResponseRow(
                 touchpoint_id=row.touchpoint_id,
                 survey_id=row.survey_id,
                 submitted_at=row.clean.submitted_at,
-                channel=Response.Channel.IMPORT,
                 language=row.language,
                 customer_key=key,
                 submission_id=row.submission_id,
                 segment=row.clean.segment,
-                import_batch=batch,
+                answers=row.clean.answers,
             )
             for row, key in zip(rows, keys, strict=True)
         ],
-        batch_size=CHUNK_ROWS,
-    )
-    Answer.objects.bulk_create(
-        [
-            Answer(
-                response_id=response.pk,
-                item_id=answer.item_id,
-                expectation=answer.expectation,
-                satisfaction=answer.satisfaction,
-                value=answer.value,
-                text=(answer.text or "").strip(),
-            )
-            for response, row in zip(responses, rows, strict=True)
-            for answer in row.clean.answers
-        ],
-        batch_size=CHUNK_ROWS * 2,
+        batch_id=batch.pk,
     )
     response_identifiers_attach(
         pairs=[
-            (response.pk, identifier)
-            for response, ids in zip(responses, identifier_ids, strict=True)
-            for identifier in ids
+            (response_id, identifier)
+            for response_id, identifiers in zip(ids, identifier_ids, strict=True)
+            for identifier in identifiers
         ]
     )
 
