@@ -260,3 +260,8 @@ class ResponseAdmin(admin.ModelAdmin):
     @admin.display(description=_("linked to a customer"), boolean=True)
     def linked(self, obj: Response) -> bool:
         return bool(obj.customer_key)
+
+
+# The admin pages of the sub-packages (history import, golden record) register themselves.
+from .identity import admin as identity_admin  # noqa: E402, F401
+from .imports import admin as imports_admin  # noqa: E402, F401
