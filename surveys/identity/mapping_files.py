@@ -11,17 +11,15 @@ of different rows are removed and the clusters split along them.
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cxmonitor.errors import ApplicationError
 from surveys.imports.readers import rows_read
 
-from .models import CustomerMerge, IdentifierLink
+from .bulk import customers_link_bulk
+from .models import IdentifierLink
 from .selectors import identity_counts, identity_rules
-from .services import PreparedIdentifier, customer_resolve, customers_split, identifiers_prepare
-
-CHUNK_ROWS = 1000
+from .services import PreparedIdentifier, customers_split, identifiers_prepare
 
 
 @dataclass
@@ -76,24 +74,13 @@ def identity_mapping_apply(
         result.rows_used = len(groups)
         result.responses_rekeyed = split.responses_rekeyed
     else:
-        for start in range(0, len(groups), CHUNK_ROWS):
-            with transaction.atomic():
-                for _line, prepared in groups[start : start + CHUNK_ROWS]:
-                    if prepared:
-                        customer_resolve(
-                            organisation_id=organisation_id,
-                            identifiers=prepared,
-                            source=IdentifierLink.Source.MAPPING,
-                        )
-                        result.rows_used += 1
+        used = [prepared for _line, prepared in groups if prepared]
+        result.rows_used = len(used)
+        result.responses_rekeyed = customers_link_bulk(
+            organisation_id=organisation_id, groups=used, source=IdentifierLink.Source.MAPPING
+        )
     after = identity_counts(organisation_id=organisation_id)
     result.customers_after = after.customers
     result.merges = after.merges - before.merges
     result.splits = after.splits - before.splits
-    if not undo:
-        result.responses_rekeyed = sum(
-            CustomerMerge.objects.filter(organisation_id=organisation_id)
-            .order_by("-id")[: result.merges]
-            .values_list("responses_rekeyed", flat=True)
-        )
     return result

@@ -108,7 +108,7 @@ def customer_resolve(
     found = identifiers_found(organisation_id=organisation_id, pairs=pairs)
     if len(found) < len(pairs) or len({r.customer_id for r in found.values()}) > 1:
         # Writes to the graph: one writer per organisation at a time, then read again.
-        _lock_organisation(organisation_id)
+        organisation_lock(organisation_id)
         found = identifiers_found(organisation_id=organisation_id, pairs=pairs)
         found = _complete(organisation_id, pairs, found, seen_at or timezone.now())
     rows = [found[pair] for pair in pairs]
@@ -117,7 +117,8 @@ def customer_resolve(
     return Resolution(customer_key=rows[0].customer.key, identifier_ids=tuple(r.pk for r in rows))
 
 
-def _lock_organisation(organisation_id: int) -> None:
+def organisation_lock(organisation_id: int) -> None:
+    """Serialise writes to one organisation's identifier graph (PostgreSQL advisory lock)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -235,7 +236,7 @@ def customers_split(
     the oldest identifier keeps the key, every other one gets its oldest identifier's digest
     as key (the key it had before the merge) and the responses that carried its identifiers.
     """
-    _lock_organisation(organisation_id)
+    organisation_lock(organisation_id)
     group_of: dict[int, int] = {}
     for index, group in enumerate(groups):
         rows = identifiers_found(
