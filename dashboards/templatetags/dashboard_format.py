@@ -1,8 +1,8 @@
-"""Template filters for dashboard figures (see dashboards.formatting)."""
+"""Template filters for dashboard figures (see dashboards.pages.formatting)."""
 
 from django.template import Library
 
-from dashboards import formatting
+from dashboards.pages import formatting
 
 register = Library()
 
@@ -36,11 +36,6 @@ def kpi_label(value: str) -> str:
 def kpi_value(value: float | None, kpi: str) -> str:
     """A KPI value with the decimals that KPI is shown with."""
     return formatting.num(value, formatting.kpi_digits(kpi))
-
-
-@register.filter
-def kpi_signed(value: float | None, kpi: str) -> str:
-    return formatting.signed(value, formatting.kpi_digits(kpi))
 
 
 @register.filter

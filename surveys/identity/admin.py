@@ -2,7 +2,7 @@
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,9 +20,15 @@ from .mapping_files import identity_mapping_apply
 from .models import Customer, IdentifierKind
 from .selectors import identity_counts
 
+if TYPE_CHECKING:
+    KindAdminBase = admin.ModelAdmin[IdentifierKind]
+    CustomerAdminBase = admin.ModelAdmin[Customer]
+else:  # ModelAdmin is generic for the type checker only
+    KindAdminBase = CustomerAdminBase = admin.ModelAdmin
+
 
 @admin.register(IdentifierKind)
-class IdentifierKindAdmin(admin.ModelAdmin):
+class IdentifierKindAdmin(KindAdminBase):
     list_display = ("code", "organisation", "label_de", "normalisation", "strip_leading_zeros")
     list_filter = ("organisation", "normalisation")
 
@@ -45,7 +51,7 @@ class MappingUploadForm(forms.Form):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(CustomerAdminBase):
     """The golden record per client: counts, and mapping files that link or split customers."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -18,7 +18,7 @@ _NUMBER_SEPARATORS_RE = re.compile(r"[\s\u00a0\u202f./-]+")
 _LOCAL_PART_RE = re.compile(r"[^\s@]{1,64}")
 
 
-class IdentifierInvalid(ValueError):
+class IdentifierInvalidError(ValueError):
     """The value cannot be read as an identifier of its kind; the message says why."""
 
 
@@ -36,13 +36,13 @@ def normalise_email(value: str) -> str:
     text = value.strip()
     local, at, domain = text.rpartition("@")
     if not at or not _LOCAL_PART_RE.fullmatch(local) or not domain:
-        raise IdentifierInvalid(_("Enter a valid e-mail address."))
+        raise IdentifierInvalidError(_("Enter a valid e-mail address."))
     try:
         ascii_domain = domain.rstrip(".").encode("idna").decode("ascii")
     except UnicodeError:
-        raise IdentifierInvalid(_("Enter a valid e-mail address.")) from None
+        raise IdentifierInvalidError(_("Enter a valid e-mail address.")) from None
     if "." not in ascii_domain or _SPACES_RE.search(ascii_domain):
-        raise IdentifierInvalid(_("Enter a valid e-mail address."))
+        raise IdentifierInvalidError(_("Enter a valid e-mail address."))
     return f"{local.lower()}@{ascii_domain.lower()}"
 
 
@@ -51,10 +51,10 @@ def normalise_phone(value: str, *, country: str) -> str:
     try:
         number = phonenumbers.parse(value.strip(), country.upper() or None)
     except phonenumbers.NumberParseException:
-        raise IdentifierInvalid(_("Enter a valid phone number.")) from None
+        raise IdentifierInvalidError(_("Enter a valid phone number.")) from None
     # Short codes are possible numbers to phonenumbers, but nobody's personal number.
     if not phonenumbers.is_possible_number(number) or len(str(number.national_number)) < 6:
-        raise IdentifierInvalid(_("Enter a valid phone number."))
+        raise IdentifierInvalidError(_("Enter a valid phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -62,22 +62,24 @@ def normalise_number(value: str, *, strip_leading_zeros: bool) -> str:
     """`0012 345` → `0012345`, or `12345` when leading zeros do not count."""
     text = _NUMBER_SEPARATORS_RE.sub("", value)
     if not text:
-        raise IdentifierInvalid(_("This field may not be blank."))
+        raise IdentifierInvalidError(_("This field may not be blank."))
     if strip_leading_zeros:
         text = text.lstrip("0") or "0"
     return text.upper()
 
 
 def normalise_identifier(value: object, *, rule: KindRule, country: str) -> str:
-    """The normalised spelling of one raw identifier, or IdentifierInvalid with the reason."""
+    """The normalised spelling of one raw identifier, or IdentifierInvalidError with the reason."""
     if not isinstance(value, str):
-        raise IdentifierInvalid(_("Enter text."))
+        raise IdentifierInvalidError(_("Enter text."))
     if len(value) > IDENTIFIER_MAX:
-        raise IdentifierInvalid(_("Enter at most %(max)d characters.") % {"max": IDENTIFIER_MAX})
+        raise IdentifierInvalidError(
+            _("Enter at most %(max)d characters.") % {"max": IDENTIFIER_MAX}
+        )
     if not value.strip():
-        raise IdentifierInvalid(_("This field may not be blank."))
+        raise IdentifierInvalidError(_("This field may not be blank."))
     if not value.strip().isprintable():
-        raise IdentifierInvalid(_("Remove control characters."))
+        raise IdentifierInvalidError(_("Remove control characters."))
     if rule.normalisation == "email":
         return normalise_email(value)
     if rule.normalisation == "phone":

@@ -172,7 +172,7 @@ def customer_keys_for_identifier(*, kind: str, raw: str, organisation_id: int | 
     """The customer keys any one identifier reaches (for access and erasure requests).
 
     `customer_id` works without an organisation (its key was never scoped); other kinds are
-    normalised and hashed with their organisation's rules. Raises IdentifierInvalid or
+    normalised and hashed with their organisation's rules. Raises IdentifierInvalidError or
     LookupError (unknown kind) with a reason.
     """
     if kind == CUSTOMER_ID_KIND:

@@ -28,7 +28,7 @@ from .models import (
     IdentifierLink,
     ResponseIdentifier,
 )
-from .normalise import IdentifierInvalid, normalise_identifier
+from .normalise import IdentifierInvalidError, normalise_identifier
 from .selectors import (
     IdentityRules,
     customer_key_at_touchpoint,
@@ -74,7 +74,7 @@ def identifiers_prepare(
             continue
         try:
             normalised = normalise_identifier(value, rule=rule, country=rules.country)
-        except IdentifierInvalid as error:
+        except IdentifierInvalidError as error:
             errors[name] = [str(error)]
             continue
         digest = identifier_digest(

@@ -3,7 +3,7 @@
 import secrets
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -24,6 +24,11 @@ from .mapping import mapping_from_json, mapping_guess
 from .readers import file_format, rows_read
 from .services import ImportReport, import_batch_rollback, responses_import
 
+if TYPE_CHECKING:
+    ImportBatchAdminBase = admin.ModelAdmin[ImportBatch]
+else:  # ModelAdmin is generic for the type checker only
+    ImportBatchAdminBase = admin.ModelAdmin
+
 SESSION_KEY = "history-import"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "cxmonitor-imports"
 
@@ -33,7 +38,7 @@ def _upload_path(token: str, name: str) -> Path:
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ImportBatchAdminBase):
     list_display = (
         "file_name",
         "organisation",

@@ -84,23 +84,23 @@ def _invalid(message: str, name: str = "mapping") -> ApplicationError:
     return ApplicationError(message, fields={name: [message]})
 
 
-def mapping_from_json(data: object, *, headers: Sequence[str]) -> ImportMapping:
-    """Check a mapping against the file's headers; ApplicationError names each problem."""
-    if not isinstance(data, Mapping):
-        raise _invalid(_("The mapping must be a JSON object."))
-    known = set(headers)
-    strings = {}
-    for key in (
-        "touchpoint",
-        "touchpoint_column",
-        "submitted_at",
-        "date_format",
-        "time_zone",
-        "language",
-        "default_language",
-        "submission_id",
-        "customer_id",
-    ):
+_TEXT_KEYS = (
+    "touchpoint",
+    "touchpoint_column",
+    "submitted_at",
+    "date_format",
+    "time_zone",
+    "language",
+    "default_language",
+    "submission_id",
+    "customer_id",
+)
+_COLUMN_KEYS = ("touchpoint_column", "submitted_at", "language", "submission_id", "customer_id")
+
+
+def _texts(data: Mapping[str, Any], known: set[str]) -> dict[str, str | None]:
+    strings: dict[str, str | None] = {}
+    for key in _TEXT_KEYS:
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             raise _invalid(_("%(key)s must be text.") % {"key": key}, key)
@@ -109,17 +109,18 @@ def mapping_from_json(data: object, *, headers: Sequence[str]) -> ImportMapping:
         raise _invalid(_("Name either touchpoint or touchpoint_column."), "touchpoint")
     if not strings["submitted_at"]:
         raise _invalid(_("Name the column with the date (submitted_at)."), "submitted_at")
-    for key in ("touchpoint_column", "submitted_at", "language", "submission_id", "customer_id"):
+    for key in _COLUMN_KEYS:
         if strings[key] and strings[key] not in known:
             raise _invalid(_("The file has no column %(name)s.") % {"name": strings[key]}, key)
-    if strings["time_zone"] and strings["time_zone"] not in zoneinfo.available_timezones():
-        raise _invalid(_("%(value)s is not a known time zone.") % {"value": strings["time_zone"]})
+    zone = strings["time_zone"]
+    if zone and zone not in zoneinfo.available_timezones():
+        raise _invalid(_("%(value)s is not a known time zone.") % {"value": zone})
     if strings["default_language"] not in (None, "de", "en"):
         raise _invalid(_("Choose one of: %(choices)s.") % {"choices": "de, en"})
-    identifiers = data.get("identifiers") or {}
-    columns = data.get("columns") or {}
-    if not isinstance(identifiers, Mapping) or not isinstance(columns, Mapping):
-        raise _invalid(_("identifiers and columns must be JSON objects."))
+    return strings
+
+
+def _targets(columns: Mapping[str, object], known: set[str]) -> dict[str, ColumnTarget]:
     targets: dict[str, ColumnTarget] = {}
     for column, target in columns.items():
         match = TARGET_RE.fullmatch(str(target))
@@ -132,11 +133,25 @@ def mapping_from_json(data: object, *, headers: Sequence[str]) -> ImportMapping:
                 "columns",
             )
         targets[str(column)] = ColumnTarget(int(match[1]), match[2])
+    if not targets:
+        raise _invalid(_("Map at least one column to a question."), "columns")
+    return targets
+
+
+def mapping_from_json(data: object, *, headers: Sequence[str]) -> ImportMapping:
+    """Check a mapping against the file's headers; ApplicationError names each problem."""
+    if not isinstance(data, Mapping):
+        raise _invalid(_("The mapping must be a JSON object."))
+    known = set(headers)
+    strings = _texts(data, known)
+    identifiers = data.get("identifiers") or {}
+    columns = data.get("columns") or {}
+    if not isinstance(identifiers, Mapping) or not isinstance(columns, Mapping):
+        raise _invalid(_("identifiers and columns must be JSON objects."))
+    targets = _targets(columns, known)
     for column, kind in identifiers.items():
         if column not in known or not isinstance(kind, str):
             raise _invalid(_("The file has no column %(name)s.") % {"name": column}, "identifiers")
-    if not targets:
-        raise _invalid(_("Map at least one column to a question."), "columns")
     return ImportMapping(
         columns=targets,
         identifiers={str(c): str(k) for c, k in identifiers.items()},
@@ -146,6 +161,29 @@ def mapping_from_json(data: object, *, headers: Sequence[str]) -> ImportMapping:
 
 def _norm(text: str) -> str:
     return re.sub(r"[\s_:()-]+", " ", text.casefold()).strip()
+
+
+def _item_headers(items: Sequence[Item]) -> dict[str, str]:
+    """Normalised header spellings of every item field → its target."""
+    wanted: dict[str, str] = {}
+    for item in items:
+        for label in {_norm(item.label_de), _norm(item.label_en), str(item.pk)}:
+            for name in FIELDS_OF_KIND[Item.Kind(item.kind)]:
+                for word in _FIELD_WORDS.get(name, ("",)):
+                    wanted[_norm(f"{label} {word}")] = f"item:{item.pk}:{name}"
+    return wanted
+
+
+def _row_field(norm: str) -> str | None:
+    if norm in _DATE_HEADERS:
+        return "submitted_at"
+    if norm in _LANGUAGE_HEADERS:
+        return "language"
+    if norm in _ID_HEADERS:
+        return "submission_id"
+    if norm in ("customer id", "kundennummer", "cid"):
+        return "customer_id"
+    return None
 
 
 def mapping_guess(
@@ -158,27 +196,16 @@ def mapping_guess(
     customer ids and identifier kinds by name.
     """
     data: dict[str, Any] = {"touchpoint": touchpoint, "columns": {}, "identifiers": {}}
-    wanted: dict[str, str] = {}
-    for item in items:
-        for label in {_norm(item.label_de), _norm(item.label_en), str(item.pk)}:
-            for name in FIELDS_OF_KIND[Item.Kind(item.kind)]:
-                words = _FIELD_WORDS.get(name, ("",))
-                for word in words:
-                    wanted[_norm(f"{label} {word}")] = f"item:{item.pk}:{name}"
+    wanted = _item_headers(items)
     for header in headers:
         norm = _norm(header)
+        field_name = _row_field(norm)
         if TARGET_RE.fullmatch(header.strip()):
             data["columns"][header] = header.strip()
         elif norm in wanted:
             data["columns"][header] = wanted[norm]
-        elif norm in _DATE_HEADERS and "submitted_at" not in data:
-            data["submitted_at"] = header
-        elif norm in _LANGUAGE_HEADERS:
-            data["language"] = header
-        elif norm in _ID_HEADERS:
-            data["submission_id"] = header
-        elif norm in ("customer id", "kundennummer", "cid"):
-            data["customer_id"] = header
+        elif field_name and field_name not in data:
+            data[field_name] = header
         elif header.strip() in kinds:
             data["identifiers"][header] = header.strip()
     return data

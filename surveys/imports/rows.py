@@ -64,7 +64,8 @@ def parse_moment(text: str, *, date_format: str | None, tz: zoneinfo.ZoneInfo) -
         return None
     try:
         if date_format:
-            moment = datetime.strptime(value, date_format)
+            # Naive on purpose: without an offset in the format it is local time in tz (below).
+            moment = datetime.strptime(value, date_format)  # noqa: DTZ007
         else:
             moment = datetime.fromisoformat(
                 value.replace(" ", "T", 1) if len(value) > 10 else value

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxmonitor.days import day_in_time_zone
 from cxmonitor.errors import ApplicationError
 from surveys.dispatch import AGGREGATE_RANGE_TASK, task_send
 from surveys.identity.selectors import IdentityRules, identity_rules
@@ -27,7 +28,7 @@ from surveys.identity.services import (
     response_identifiers_attach,
 )
 from surveys.models import Answer, ImportBatch, Response
-from surveys.selectors import day_in_time_zone, survey_active_for_key
+from surveys.selectors import survey_active_for_key
 from surveys.services import submission_validate
 from touchpoints.models import Organisation, Touchpoint
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.test import Client
 
+from cxmonitor.aggregation_contract import AGGREGATE_TOUCHPOINT_DAY_TASK
 from surveys.models import Answer, Item, Response, Survey
 from surveys.services import AnswerInput, SubmissionInput
 from tests import factories
@@ -102,7 +103,7 @@ def counts() -> tuple[int, int]:
     return Response.objects.count(), Answer.objects.count()
 
 
-AGGREGATION_TASK = "dashboards.aggregate_touchpoint_day"
+AGGREGATION_TASK = AGGREGATE_TOUCHPOINT_DAY_TASK
 
 
 def _reset_celery_pools(app: Any) -> None:
@@ -118,8 +119,13 @@ def celery_conf(**changes: Any) -> Iterator[Any]:
     """Change the Celery app's configuration for a block, then restore it and its pools."""
     from cxmonitor.celery import app
 
-    saved = {key: app.conf[key] for key in changes}
-    app.conf.update(changes)
+    # The app reads Django's CELERY_* settings; a namespaced key outranks the plain one, so both
+    # are set (and restored).
+    namespaced = {
+        f"CELERY_{k.upper()}": v for k, v in changes.items() if f"CELERY_{k.upper()}" in app.conf
+    }
+    saved = {key: app.conf[key] for key in [*changes, *namespaced]}
+    app.conf.update({**changes, **namespaced})
     _reset_celery_pools(app)
     try:
         yield app

@@ -3,15 +3,16 @@
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from cxmonitor.aggregation_contract import aggregation_pending_key
 from cxmonitor.errors import ApplicationError
-from surveys.services import aggregation_pending_key, aggregation_schedule, response_submit
+from surveys.services import aggregation_schedule, response_submit
 
 from .capture_support import aggregation_calls, celery_conf, make_setup, submission
 
@@ -111,7 +112,7 @@ def test_a_burst_of_1000_submissions_schedules_the_day_once(
 
 def test_other_days_and_touchpoints_are_scheduled_separately() -> None:
     a, b = make_setup(), make_setup()
-    day1, day2 = datetime(2024, 5, 1).date(), datetime(2024, 5, 2).date()
+    day1, day2 = date(2024, 5, 1), date(2024, 5, 2)
     with celery_conf(task_always_eager=False) as app, aggregation_calls() as calls:
         try:
             for tp, day in [(a, day1), (a, day1), (a, day2), (b, day1), (b, day2), (b, day2)]:
@@ -134,10 +135,11 @@ def test_embedded_web_process_knows_the_task_by_name(tmp_path) -> None:
         "import django; django.setup()\n"
         "from datetime import date\n"
         "from cxmonitor.celery import app\n"
-        "from surveys.services import AGGREGATION_TASK, aggregation_schedule\n"
-        "before = AGGREGATION_TASK in app.tasks\n"
+        "from cxmonitor.aggregation_contract import AGGREGATE_TOUCHPOINT_DAY_TASK as TASK\n"
+        "from surveys.services import aggregation_schedule\n"
+        "before = TASK in app.tasks\n"
         "aggregation_schedule(touchpoint_id=1, day=date(2024, 5, 1))\n"
-        "print(before, AGGREGATION_TASK in app.tasks)\n"
+        "print(before, TASK in app.tasks)\n"
     )
     env = {
         **os.environ,

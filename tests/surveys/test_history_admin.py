@@ -15,11 +15,10 @@ from tests import factories
 from tests.surveys.history_support import eager_tasks  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks")]
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def _client() -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(factories.consultant())
     return client
 
@@ -36,7 +35,6 @@ def test_upload_map_preview_import_and_roll_back() -> None:
     page = client.post(
         reverse("admin:history_import"),
         {"organisation": org.pk, "touchpoint": tp.pk, "file": SimpleUploadedFile("h.csv", content)},
-        **EN,
     )
     assert page.status_code == 302
     columns = {
@@ -45,16 +43,14 @@ def test_upload_map_preview_import_and_roll_back() -> None:
         "col2": f"item:{paired.pk}:satisfaction",
         "col3": f"item:{nps.pk}:value",
     }
-    preview = client.post(
-        reverse("admin:history_import_columns"), {**columns, "preview": "1"}, **EN
-    )
+    preview = client.post(reverse("admin:history_import_columns"), {**columns, "preview": "1"})
     text = preview.content.decode()
     assert preview.status_code == 200
     assert "2 rows: 1 would be imported, 0 are already stored, 1 are rejected." in text
     assert "<td>3</td><td>sat</td><td>Enter a number from 1 to 7.</td>" in text
     assert Response.objects.count() == 0 and ImportBatch.objects.count() == 0
 
-    done = client.post(reverse("admin:history_import_columns"), {**columns, "import": "1"}, **EN)
+    done = client.post(reverse("admin:history_import_columns"), {**columns, "import": "1"})
     batch = ImportBatch.objects.get()
     assert done.status_code == 302 and done["Location"].endswith(f"/{batch.pk}/change/")
     assert Response.objects.get().channel == "import"
@@ -62,7 +58,6 @@ def test_upload_map_preview_import_and_roll_back() -> None:
     listing = client.post(
         reverse("admin:surveys_importbatch_changelist"),
         {"action": "rollback", "_selected_action": [batch.pk]},
-        **EN,
     )
     assert listing.status_code == 302
     assert Response.objects.count() == 0
@@ -92,13 +87,13 @@ def test_overview_counts_and_mapping_upload() -> None:
         )
     client = _client()
     url = reverse("admin:surveys_customer_changelist")
-    page = client.get(url, **EN).content.decode()
+    page = client.get(url).content.decode()
     assert f"<td>{org}</td><td>4</td>" in page
     upload = SimpleUploadedFile("map.csv", b"customer_id;email\nK0;B@X.example\n")
-    done = client.post(url, {"organisation": org.pk, "file": upload}, **EN)
+    done = client.post(url, {"organisation": org.pk, "file": upload})
     assert done.status_code == 302
     assert Customer.objects.filter(organisation=org).count() == 1
-    page = client.get(url, **EN).content.decode()
+    page = client.get(url).content.decode()
     assert "customers 2 → 1; 1 merges" in page
     assert (
         f"<td>{org}</td><td>4</td>\n      <td>customer_id: 2, email: 2</td>\n"

@@ -18,6 +18,7 @@ from dashboards.models import DailyStat, TouchpointDay
 from surveys.models import Answer, ImportBatch, Item, Response
 from tests import factories
 from tests.surveys.history_support import eager_tasks, english  # noqa: F401
+from touchpoints.models import Touchpoint
 
 # Tasks sent by name run in-process, also when REDIS_URL points Celery at a broker.
 pytestmark = [
@@ -27,7 +28,7 @@ pytestmark = [
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def _setup() -> tuple[factories.Touchpoint, list[Item]]:
+def _setup() -> tuple[Touchpoint, list[Item]]:
     tp = factories.touchpoint()
     srv = factories.survey(tp=tp, paired=1)
     items = list(srv.items.order_by("order"))
@@ -181,25 +182,27 @@ def test_live_channels_still_refuse_old_answers_and_the_import_channel() -> None
     from surveys.services import AnswerInput, SubmissionInput, response_submit
 
     tp, items = _setup()
-    base = {
-        "public_key": tp.public_key,
-        "answers": [
-            AnswerInput(item_id=items[0].pk, expectation=5, satisfaction=5),
-            AnswerInput(item_id=items[1].pk, value=9),
-        ],
-        "language": "de",
-    }
-    with pytest.raises(ApplicationError) as error:
-        response_submit(submission=SubmissionInput(submission_id="a", channel="import", **base))
-    assert "channel" in error.value.fields
-    with pytest.raises(ApplicationError) as error:
+    answers = [
+        AnswerInput(item_id=items[0].pk, expectation=5, satisfaction=5),
+        AnswerInput(item_id=items[1].pk, value=9),
+    ]
+
+    def submit(sub: str, channel: str, submitted_at: datetime | None = None) -> None:
         response_submit(
             submission=SubmissionInput(
-                submission_id="b",
-                channel="api",
-                submitted_at=timezone.now() - timedelta(days=31),
-                **base,
+                public_key=tp.public_key,
+                submission_id=sub,
+                answers=answers,
+                channel=channel,
+                language="de",
+                submitted_at=submitted_at,
             )
         )
+
+    with pytest.raises(ApplicationError) as error:
+        submit("a", "import")
+    assert "channel" in error.value.fields
+    with pytest.raises(ApplicationError) as error:
+        submit("b", "api", timezone.now() - timedelta(days=31))
     assert error.value.fields["submitted_at"] == ["The time lies more than 30 days in the past."]
     assert Response.objects.count() == 0

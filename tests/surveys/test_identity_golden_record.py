@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,6 +29,7 @@ from surveys.privacy import customer_key_from_id
 from surveys.services import AnswerInput, SubmissionInput, response_submit
 from tests import factories
 from tests.surveys.history_support import eager_tasks, english  # noqa: F401
+from touchpoints.models import Touchpoint
 
 # Tasks sent by name run in-process, also when REDIS_URL points Celery at a broker.
 pytestmark = [
@@ -41,7 +43,7 @@ def _phone(i: int) -> str:
     return f"0151 2345{i:04d}"
 
 
-def _submit(tp: factories.Touchpoint, sub: str, answers: list[AnswerInput], **kw: object) -> int:
+def _submit(tp: Touchpoint, sub: str, answers: list[AnswerInput], **kw: object) -> int:
     result = response_submit(
         submission=SubmissionInput(
             public_key=tp.public_key,
@@ -56,7 +58,7 @@ def _submit(tp: factories.Touchpoint, sub: str, answers: list[AnswerInput], **kw
 
 
 @pytest.fixture
-def silos() -> dict:
+def silos() -> dict[str, Any]:
     """A shop that knows account numbers and a hotline that knows phone numbers."""
     org = factories.organisation()
     phase = factories.journey(org=org).phases.get(order=1)
@@ -110,7 +112,9 @@ def _mapping(tmp_path: Path, rows: list[str], name: str = "crm.csv") -> Path:
     return path
 
 
-def test_mapping_merges_silos_and_importance_is_recomputed(silos: dict, tmp_path: Path) -> None:
+def test_mapping_merges_silos_and_importance_is_recomputed(
+    silos: dict[str, Any], tmp_path: Path
+) -> None:
     org, hotline = silos["org"], silos["hotline"]
     call_command("aggregate", organisation=org.slug, stdout=StringIO(), stderr=StringIO())
     assert TouchpointImportance.objects.get(touchpoint=hotline).linked == 0
@@ -142,7 +146,9 @@ def test_mapping_merges_silos_and_importance_is_recomputed(silos: dict, tmp_path
     assert row.r == pytest.approx(float(np.corrcoef(s, n)[0, 1]), abs=1e-9)
 
 
-def test_undo_from_a_mapping_file_restores_the_old_keys(silos: dict, tmp_path: Path) -> None:
+def test_undo_from_a_mapping_file_restores_the_old_keys(
+    silos: dict[str, Any], tmp_path: Path
+) -> None:
     org = silos["org"]
     call_command(
         "identity_mapping",
@@ -175,7 +181,7 @@ def test_undo_from_a_mapping_file_restores_the_old_keys(silos: dict, tmp_path: P
 
 
 def test_erasure_by_a_secondary_identifier_removes_every_linked_response(
-    silos: dict, tmp_path: Path
+    silos: dict[str, Any], tmp_path: Path
 ) -> None:
     org = silos["org"]
     call_command(
@@ -219,7 +225,7 @@ def test_erasure_by_a_secondary_identifier_removes_every_linked_response(
     assert Response.objects.count() == 2 * CUSTOMERS - 2
 
 
-def test_api_links_identifiers_sent_together_and_refuses_bad_ones(silos: dict) -> None:
+def test_api_links_identifiers_sent_together_and_refuses_bad_ones(silos: dict[str, Any]) -> None:
     shop = silos["shop"]
     item = shop.surveys.get().items.order_by("order")
     body = {

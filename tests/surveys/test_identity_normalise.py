@@ -2,7 +2,7 @@
 
 import pytest
 
-from surveys.identity.normalise import IdentifierInvalid, KindRule, normalise_identifier
+from surveys.identity.normalise import IdentifierInvalidError, KindRule, normalise_identifier
 
 EMAIL = KindRule(code="email", normalisation="email")
 PHONE = KindRule(code="phone", normalisation="phone")
@@ -52,6 +52,6 @@ def test_identifier_is_normalised(rule: KindRule, country: str, raw: str, expect
     ],
 )
 def test_unreadable_identifier_is_refused_with_a_reason(rule: KindRule, raw: str) -> None:
-    with pytest.raises(IdentifierInvalid) as error:
+    with pytest.raises(IdentifierInvalidError) as error:
         normalise_identifier(raw, rule=rule, country="DE")
     assert str(error.value)

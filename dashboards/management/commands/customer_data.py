@@ -13,9 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from dashboards.services.customer_data import customer_data_erase, customer_data_export
+from dashboards.statistics.services.customer_data import customer_data_erase, customer_data_export
 from surveys.identity.models import CUSTOMER_ID_KIND
-from surveys.identity.normalise import IdentifierInvalid
+from surveys.identity.normalise import IdentifierInvalidError
 from touchpoints.models import Organisation
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 self._export(who, options)
             else:
                 self._erase(who)
-        except (IdentifierInvalid, LookupError) as error:
+        except (IdentifierInvalidError, LookupError) as error:
             raise CommandError(str(error)) from None
 
     def _who(self, options: dict[str, Any]) -> tuple[str, str, int | None]:
