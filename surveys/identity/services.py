@@ -367,9 +367,9 @@ def identity_plan(
         digest = identifier_digest(organisation_id=0, kind=CUSTOMER_ID_KIND, normalised=customer_id)
         return IdentityPlan(touchpoint_id, None, (PreparedIdentifier(CUSTOMER_ID_KIND, digest),))
     organisation_id = organisation_of_touchpoint(touchpoint_id=touchpoint_id)
-    raw: dict[str, object] = dict(identifiers)
-    if customer_id:
-        raw[CUSTOMER_ID_KIND] = customer_id
+    # The customer id first: a new customer then keeps the key that id always had.
+    raw: dict[str, object] = {CUSTOMER_ID_KIND: customer_id} if customer_id else {}
+    raw.update(identifiers)
     rules = identity_rules(organisation_id=organisation_id)
     prepared = identifiers_prepare(rules=rules, raw=raw, lenient=lenient)
     if not prepared:

@@ -161,9 +161,11 @@ class _Importer:
             )
         except ApplicationError as error:
             errors.update(error.fields)
-        raw_identifiers: dict[str, object] = dict(submission.identifiers)
-        if submission.customer_id:
-            raw_identifiers["customer_id"] = submission.customer_id
+        # The customer id first: a new customer keeps the key that id always had.
+        raw_identifiers: dict[str, object] = (
+            {"customer_id": submission.customer_id} if submission.customer_id else {}
+        )
+        raw_identifiers.update(submission.identifiers)
         try:
             prepared = identifiers_prepare(rules=self.rules, raw=raw_identifiers)
         except ApplicationError as error:
