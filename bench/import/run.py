@@ -277,7 +277,7 @@ def main() -> None:
         seconds, report = run_import()
         if args.profile:
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(22)
         assert report.imported == rows, report
         stored = Response.objects.count(), Answer.objects.count()
         print(
