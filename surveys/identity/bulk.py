@@ -47,9 +47,17 @@ class _UnionFind:
 
 @transaction.atomic
 def customers_link_bulk(
-    *, organisation_id: int, groups: Sequence[Sequence[PreparedIdentifier]], source: str
+    *,
+    organisation_id: int,
+    groups: Sequence[Sequence[PreparedIdentifier]],
+    source: str,
+    seen_at: Sequence[datetime] | None = None,
 ) -> int:
-    """Link each group's identifiers into one customer; returns the responses re-keyed."""
+    """Link each group's identifiers into one customer; returns the responses re-keyed.
+
+    `seen_at` (one per group, e.g. the imported answer's time) dates new customers, so the
+    older one survives later merges; without it they date from now.
+    """
     organisation_lock(organisation_id)
     pairs = list(dict.fromkeys((i.kind, i.digest) for group in groups for i in group))
     found: dict[tuple[str, str], CustomerIdentifier] = {}
@@ -62,14 +70,18 @@ def customers_link_bulk(
         for index, pair in enumerate(pairs)
     }
     uf = _UnionFind()
-    for group in groups:
+    first_seen: dict[Node, datetime] = {}
+    now = timezone.now()
+    for index, group in enumerate(groups):
         members = [node[(i.kind, i.digest)] for i in group]
+        for member in members:
+            moment = seen_at[index] if seen_at is not None else now
+            first_seen[member] = min(first_seen.get(member, moment), moment)
         for other in members[1:]:
             uf.union(members[0], other)
     clusters: dict[Node, list[Node]] = defaultdict(list)
     for member in dict.fromkeys(node.values()):
         clusters[uf.find(member)].append(member)
-    now = timezone.now()
     merges: list[tuple[Customer, Customer]] = []
     new_identifiers: list[CustomerIdentifier] = []
     for members in clusters.values():
@@ -78,11 +90,16 @@ def customers_link_bulk(
             key=lambda c: (c.created_at, c.pk),
         )
         fresh = [pairs[number] for kind, number in members if kind == "i"]
-        survivor = olds[0] if olds else _customer_for(organisation_id, fresh[0], now)
+        born = min(first_seen.get(m, now) for m in members)
+        survivor = olds[0] if olds else _customer_for(organisation_id, fresh[0], born)
         merges += [(survivor, other) for other in olds[1:]]
         new_identifiers += [
             CustomerIdentifier(
-                organisation_id=organisation_id, kind=kind, digest=digest, customer=survivor
+                organisation_id=organisation_id,
+                kind=kind,
+                digest=digest,
+                customer=survivor,
+                created_at=first_seen.get(node[(kind, digest)], now),
             )
             for kind, digest in fresh
         ]

@@ -21,12 +21,10 @@ from django.utils.translation import gettext as _
 from cxmonitor.days import day_in_time_zone
 from cxmonitor.errors import ApplicationError
 from surveys.dispatch import AGGREGATE_RANGE_TASK, task_send
-from surveys.identity.selectors import IdentityRules, identity_rules
-from surveys.identity.services import (
-    customer_resolve,
-    identifiers_prepare,
-    response_identifiers_attach,
-)
+from surveys.identity.bulk import customers_link_bulk
+from surveys.identity.models import IdentifierLink
+from surveys.identity.selectors import IdentityRules, identifiers_found, identity_rules
+from surveys.identity.services import identifiers_prepare, response_identifiers_attach
 from surveys.models import Answer, ImportBatch, Response
 from surveys.selectors import survey_active_for_key
 from surveys.services import submission_validate
@@ -253,17 +251,26 @@ def _stored_submissions(chunk: list[_Accepted]) -> set[tuple[int, str]]:
 
 
 def _chunk_write(rows: list[_Accepted], *, batch: ImportBatch, organisation_id: int) -> None:
-    """Responses, answers and identifier links of one chunk (identity resolved row by row)."""
+    """Responses, answers and identifier links of one chunk; identities linked in one pass."""
+    keyed = [row for row in rows if row.identifiers]
+    found: dict[tuple[str, str], Any] = {}
+    if keyed:
+        customers_link_bulk(
+            organisation_id=organisation_id,
+            groups=[row.identifiers for row in keyed],
+            source=IdentifierLink.Source.RESPONSE,
+            seen_at=[row.clean.submitted_at for row in keyed],
+        )
+        found = identifiers_found(
+            organisation_id=organisation_id,
+            pairs=[(i.kind, i.digest) for row in keyed for i in row.identifiers],
+        )
     keys: list[str | None] = []
     identifier_ids: list[tuple[int, ...]] = []
     for row in rows:
-        resolution = customer_resolve(
-            organisation_id=organisation_id,
-            identifiers=row.identifiers,
-            seen_at=row.clean.submitted_at,
-        )
-        keys.append(resolution.customer_key if resolution else None)
-        identifier_ids.append(resolution.identifier_ids if resolution else ())
+        linked = [found[(i.kind, i.digest)] for i in row.identifiers]
+        keys.append(linked[0].customer.key if linked else None)
+        identifier_ids.append(tuple(identifier.pk for identifier in linked))
     ids = responses_write(
         rows=[
             ResponseRow(

@@ -15,7 +15,16 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dashboards.models import DailyStat, TouchpointDay
-from surveys.models import Answer, ImportBatch, Item, Response
+from surveys.models import (
+    Answer,
+    Customer,
+    IdentifierKind,
+    ImportBatch,
+    Item,
+    Response,
+    ResponseIdentifier,
+)
+from surveys.privacy import customer_key_from_id
 from tests import factories
 from tests.surveys.history_support import eager_tasks, english  # noqa: F401
 from touchpoints.models import Touchpoint
@@ -206,3 +215,53 @@ def test_live_channels_still_refuse_old_answers_and_the_import_channel() -> None
         submit("b", "api", timezone.now() - timedelta(days=31))
     assert error.value.fields["submitted_at"] == ["The time lies more than 30 days in the past."]
     assert Response.objects.count() == 0
+
+
+def test_import_links_identifiers_of_each_row_into_customers(tmp_path: Path) -> None:
+    tp, items = _setup()
+    org = tp.phase.journey.organisation
+    IdentifierKind.objects.create(
+        organisation=org, code="phone", label_de="Telefon", label_en="Phone", normalisation="phone"
+    )
+    old = (timezone.now() - timedelta(days=90)).astimezone(BERLIN).date()
+    path = _write(
+        tmp_path / "crm.csv",
+        [
+            "Datum;Kundennummer;Telefon;Merkmal 1 Erwartung;Merkmal 1 Zufriedenheit;Empfehlung",
+            f"{old} 09:00;K1;0170 1234567;5;5;8",  # line 2: both identifiers
+            f"{old} 10:00;;+49 170 1234567;5;4;7",  # line 3: only the phone, other spelling
+            f"{old} 11:00;K2;;6;6;9",  # line 4: another customer
+            f"{old} 12:00;;12;6;6;9",  # line 5: no phone number
+        ],
+    )
+    mapping = {
+        "touchpoint": tp.public_key,
+        "submitted_at": "Datum",
+        "customer_id": "Kundennummer",
+        "identifiers": {"Telefon": "phone"},
+        "columns": {
+            "Merkmal 1 Erwartung": f"item:{items[0].pk}:expectation",
+            "Merkmal 1 Zufriedenheit": f"item:{items[0].pk}:satisfaction",
+            "Empfehlung": f"item:{items[1].pk}:value",
+        },
+    }
+    map_path = tmp_path / "map.json"
+    map_path.write_text(json.dumps(mapping))
+    out = StringIO()
+    call_command("import_responses", str(path), mapping=str(map_path), stdout=out)
+    assert out.getvalue().splitlines() == [
+        "line 5, column Telefon: Enter a valid phone number.",
+        "4 rows read: 3 imported, 0 already stored, 1 rejected."
+        f" Batch {ImportBatch.objects.get().pk}.",
+    ]
+    by_time = list(Response.objects.order_by("submitted_at").values_list("customer_key", flat=True))
+    assert by_time[0] == by_time[1] == customer_key_from_id("K1")
+    assert by_time[2] == customer_key_from_id("K2")
+    assert Customer.objects.filter(organisation=org).count() == 2
+    assert ResponseIdentifier.objects.count() == 2 + 1 + 1
+    # The customer is dated by the first imported answer, not by the day of the import.
+    first = Customer.objects.get(key=customer_key_from_id("K1")).created_at
+    assert first == datetime.combine(old, time(9), tzinfo=BERLIN)
+
+    call_command("import_responses", str(path), mapping=str(map_path), stdout=StringIO())
+    assert Response.objects.count() == 3
