@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,11 @@ class IdentifierKind(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        if self.code == CUSTOMER_ID_KIND:
+            # Built in, with the historical key: a second definition would change that key.
+            raise ValidationError({"code": _("customer_id is built in; choose another code.")})
 
 
 class Customer(models.Model):

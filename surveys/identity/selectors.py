@@ -35,7 +35,9 @@ def identity_rules(*, organisation_id: int) -> IdentityRules:
     """The organisation's identifier kinds (always with `customer_id`) and its country."""
     country = Organisation.objects.values_list("country", flat=True).get(pk=organisation_id)
     kinds = {CUSTOMER_ID_KIND: KindRule(code=CUSTOMER_ID_KIND, normalisation="text")}
-    for kind in IdentifierKind.objects.filter(organisation_id=organisation_id):
+    for kind in IdentifierKind.objects.filter(organisation_id=organisation_id).exclude(
+        code=CUSTOMER_ID_KIND
+    ):
         kinds[kind.code] = KindRule(
             code=kind.code,
             normalisation=kind.normalisation,

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from surveys.models import CustomerIdentifier, IdentifierKind, Response, ResponseIdentifier
@@ -58,3 +59,17 @@ def test_an_unreadable_identifier_never_costs_the_answer() -> None:
     stored = Response.objects.get()
     assert stored.customer_key is None
     assert not CustomerIdentifier.objects.exists()
+
+
+def test_customer_id_cannot_be_redefined_as_a_kind() -> None:
+    setup = make_page_setup()
+    kind = IdentifierKind(
+        organisation=setup.touchpoint.phase.journey.organisation,
+        code="customer_id",
+        label_de="Kundennummer",
+        label_en="Customer number",
+        normalisation="number",
+    )
+    with pytest.raises(ValidationError) as error:
+        kind.full_clean()
+    assert list(error.value.message_dict) == ["code"]
