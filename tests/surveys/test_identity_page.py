@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 import pytest
+import yaml
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -73,3 +74,17 @@ def test_customer_id_cannot_be_redefined_as_a_kind() -> None:
     with pytest.raises(ValidationError) as error:
         kind.full_clean()
     assert list(error.value.message_dict) == ["code"]
+
+
+def test_schema_documents_the_identifier_fields(client: Client) -> None:
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    operation = schema["paths"]["/api/v1/responses/"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+    assert fields["identifiers"]["type"] == "object"
+    assert fields["identifiers"]["additionalProperties"]["type"] == "string"
+    assert "E.164" in fields["identifiers"]["description"]
+    channels = fields["channel"].get("enum") or schema["components"]["schemas"][
+        fields["channel"]["allOf"][0]["$ref"].rsplit("/", 1)[1]
+    ].get("enum")
+    assert "import" not in channels and "api" in channels
