@@ -265,3 +265,34 @@ def test_import_links_identifiers_of_each_row_into_customers(tmp_path: Path) -> 
 
     call_command("import_responses", str(path), mapping=str(map_path), stdout=StringIO())
     assert Response.objects.count() == 3
+
+
+def test_xlsx_file_is_read_with_dates_and_numbers_as_cells(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    tp, _items = _setup()
+    moment = (
+        (timezone.now() - timedelta(days=60)).astimezone(BERLIN).replace(tzinfo=None, microsecond=0)
+    )
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Datum", "Merkmal 1 Erwartung", "Merkmal 1 Zufriedenheit", "Empfehlung"])
+    sheet.append([moment, 6.0, 5, 10])  # a spreadsheet keeps whole numbers as floats
+    sheet.append([moment, 6, 9, 10])  # satisfaction outside the scale
+    path = tmp_path / "history.xlsx"
+    workbook.save(path)
+
+    out = StringIO()
+    call_command("import_responses", str(path), touchpoint=tp.public_key, stdout=out)
+
+    assert out.getvalue().splitlines()[0] == (
+        "line 3, column Merkmal 1 Zufriedenheit: Enter a number from 1 to 7."
+    )
+    stored = Response.objects.get()
+    assert stored.submitted_at == moment.replace(tzinfo=BERLIN)
+    answers = stored.answers.order_by("item__order")
+    assert list(answers.values_list("expectation", "satisfaction", "value")) == [
+        (6, 5, None),
+        (None, None, 10),
+    ]
