@@ -13,6 +13,7 @@ from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .customer_links import TOKEN_PARAM, customer_token_from_params
 from .models import Item, Survey
 from .services import SEGMENT_KEYS, SEGMENT_VALUE_MAX, AnswerInput
 
@@ -25,9 +26,6 @@ MIN_FILL_SECONDS = 2.0
 COMMENT_MAX_LENGTH = 2000
 CONTACT_MAX_LENGTH = 200
 CUSTOMER_ID_MAX_LENGTH = 200
-IDENTIFIER_PREFIX = "id-"
-IDENTIFIER_KIND_RE = re.compile(r"[a-z0-9_]{1,32}")
-MAX_IDENTIFIERS = 8
 NPS_RANGE = (0, 10)
 HONEYPOT_FIELD = "website"
 _TOKEN_SALT = "surveys.page.render"
@@ -93,9 +91,8 @@ class PageContext:
     mode: str = ""
     channel: str = "page"
     segment: dict[str, str] = field(default_factory=dict)
-    customer_id: str | None = None
-    # Further customer identifiers by kind, from `id-<kind>` parameters (`data-id-<kind>`).
-    identifiers: dict[str, str] = field(default_factory=dict)
+    # A signed customer-link token (customer_links), never the raw customer id.
+    customer_token: str | None = None
 
     def reopen_params(self, *, with_customer: bool) -> list[tuple[str, str]]:
         """Query parameters (besides the language) that reopen this page the same way."""
@@ -105,13 +102,8 @@ class PageContext:
         if self.channel != _implied_channel(self.mode):
             params.append(("channel", self.channel))
         params.extend(sorted(self.segment.items()))
-        if with_customer and self.customer_id:
-            params.append(("cid", self.customer_id))
-        if with_customer:
-            params.extend(
-                (f"{IDENTIFIER_PREFIX}{kind}", value)
-                for kind, value in sorted(self.identifiers.items())
-            )
+        if with_customer and self.customer_token:
+            params.append((TOKEN_PARAM, self.customer_token))
         return params
 
     def query(self, *, language: str | None = None) -> str:
@@ -124,9 +116,8 @@ class PageContext:
         """Name/value pairs the form repeats as hidden inputs (the customer id is one of them)."""
         fields = [("lang", self.language), ("mode", self.mode), ("channel", self.channel)]
         fields.extend(sorted(self.segment.items()))
-        if self.customer_id:
-            fields.append(("cid", self.customer_id))
-        fields.extend((f"{IDENTIFIER_PREFIX}{k}", v) for k, v in sorted(self.identifiers.items()))
+        if self.customer_token:
+            fields.append((TOKEN_PARAM, self.customer_token))
         return fields
 
 
@@ -159,32 +150,14 @@ def page_context_from(
         value = (params.get(key) or "").strip()
         if value and len(value) <= SEGMENT_VALUE_MAX and value.isprintable():
             segment[key] = value
-    customer_id = (params.get("cid") or "").strip()
-    if len(customer_id) > CUSTOMER_ID_MAX_LENGTH or not customer_id.isprintable():
-        customer_id = ""
+    customer_token = customer_token_from_params(params, max_id_length=CUSTOMER_ID_MAX_LENGTH)
     return PageContext(
         language=language,
         mode=mode,
         channel=channel,
         segment=segment,
-        customer_id=customer_id or None,
-        identifiers=_identifiers_from(params),
+        customer_token=customer_token,
     )
-
-
-def _identifiers_from(params: Mapping[str, str]) -> dict[str, str]:
-    """`id-<kind>=value` parameters that could be identifiers; the capture service checks kinds."""
-    found: dict[str, str] = {}
-    for name in sorted(params):
-        kind = name[len(IDENTIFIER_PREFIX) :]
-        if not name.startswith(IDENTIFIER_PREFIX) or not IDENTIFIER_KIND_RE.fullmatch(kind):
-            continue
-        value = (params.get(name) or "").strip()
-        if value and len(value) <= CUSTOMER_ID_MAX_LENGTH and value.isprintable():
-            found[kind] = value
-        if len(found) == MAX_IDENTIFIERS:
-            break
-    return found
 
 
 @dataclass(frozen=True)

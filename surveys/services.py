@@ -56,6 +56,7 @@ MAX_AGE = timedelta(days=30)
 
 SUBMISSION_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 PUBLIC_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CUSTOMER_KEY_RE = re.compile(r"[0-9a-f]{64}")
 # Control characters other than tab and newlines have no place in customer text.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -82,6 +83,8 @@ class SubmissionInput:
     channel: str
     language: str
     customer_id: str | None = None
+    # Already pseudonymised (from a signed customer-link token); used when customer_id is None.
+    customer_key: str | None = None
     submitted_at: datetime | None = None
     segment: dict[str, str] = field(default_factory=dict)
     contact_consent: bool = False
@@ -103,6 +106,7 @@ class CleanSubmission:
 
     submitted_at: datetime
     customer_id: str | None  # trimmed; hashed by the identity service before anything is stored
+    customer_key: str | None  # already pseudonymised (a signed customer link), else None
     segment: dict[str, str]
     answers: list[AnswerInput]
 
@@ -280,6 +284,23 @@ def _validate_customer_id(errors: dict[str, list[str]], value: object) -> str | 
     return value.strip() or None
 
 
+def _validated_customer_key(errors: dict[str, list[str]], value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _CUSTOMER_KEY_RE.fullmatch(value):
+        errors.setdefault("customer_key", []).append(_("Enter a valid customer key."))
+        return None
+    return value
+
+
+def _validate_contact_consent(errors: dict[str, list[str]], value: object) -> bool:
+    """The consent flag; anything but a boolean is an error."""
+    if not isinstance(value, bool):
+        errors["contact_consent"] = [_("Enter true or false.")]
+        return False
+    return value
+
+
 def submission_validate(
     submission: SubmissionInput,
     items: Mapping[int, ItemSpec],
@@ -298,14 +319,14 @@ def submission_validate(
         errors["language"] = [_("Choose one of: %(choices)s.") % {"choices": "de, en"}]
     if submission.channel not in channels:
         errors["channel"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(channels)}]
-    if not isinstance(submission.contact_consent, bool):
-        errors["contact_consent"] = [_("Enter true or false.")]
-    answers = _validate_answers(
-        errors, submission.answers, items, scale, submission.contact_consent is True
-    )
+    contact_consent = _validate_contact_consent(errors, submission.contact_consent)
+    answers = _validate_answers(errors, submission.answers, items, scale, contact_consent)
     segment = _validate_segment(errors, submission.segment)
     submitted_at = _validate_submitted_at(errors, submission.submitted_at, max_age)
     customer_id = _validate_customer_id(errors, submission.customer_id)
+    customer_key = None
+    if customer_id is None and submission.customer_id is None:
+        customer_key = _validated_customer_key(errors, submission.customer_key)
     identifiers: object = submission.identifiers  # typed, yet it may come from JSON
     if not isinstance(identifiers, Mapping):
         errors["identifiers"] = [_("Enter an object of identifiers.")]
@@ -314,7 +335,11 @@ def submission_validate(
     if errors:
         raise ApplicationError(_("The submission is invalid."), fields=errors)
     return CleanSubmission(
-        submitted_at=submitted_at, customer_id=customer_id, segment=segment, answers=answers
+        submitted_at=submitted_at,
+        customer_id=customer_id,
+        customer_key=customer_key,
+        segment=segment,
+        answers=answers,
     )
 
 
@@ -362,6 +387,7 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
         identity = identity_plan(
             touchpoint_id=touchpoint_id,
             customer_id=clean.customer_id,
+            customer_key=clean.customer_key,
             identifiers=submission.identifiers,
             lenient=submission.lenient_identifiers,
         )

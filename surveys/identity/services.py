@@ -355,26 +355,29 @@ def identity_plan(
     touchpoint_id: int,
     customer_id: str | None,
     identifiers: Mapping[str, object],
+    customer_key: str | None = None,
     lenient: bool = False,
 ) -> IdentityPlan | None:
     """Normalise and hash a submission's identifiers; ApplicationError (400) names a bad one.
 
     A lone `customer_id` needs no rules (it is trimmed text) and no query.
     """
+    if customer_id:
+        customer_key = identifier_digest(
+            organisation_id=0, kind=CUSTOMER_ID_KIND, normalised=customer_id
+        )
+    # A customer id arrives raw (API) or already hashed (a signed customer link): one kind.
+    known = (PreparedIdentifier(CUSTOMER_ID_KIND, customer_key),) if customer_key else ()
     if not identifiers:
-        if not customer_id:
-            return None
-        digest = identifier_digest(organisation_id=0, kind=CUSTOMER_ID_KIND, normalised=customer_id)
-        return IdentityPlan(touchpoint_id, None, (PreparedIdentifier(CUSTOMER_ID_KIND, digest),))
+        return IdentityPlan(touchpoint_id, None, known) if known else None
     organisation_id = organisation_of_touchpoint(touchpoint_id=touchpoint_id)
-    # The customer id first: a new customer then keeps the key that id always had.
-    raw: dict[str, object] = {CUSTOMER_ID_KIND: customer_id} if customer_id else {}
-    raw.update(identifiers)
     rules = identity_rules(organisation_id=organisation_id)
-    prepared = identifiers_prepare(rules=rules, raw=raw, lenient=lenient)
+    raw = {k: v for k, v in identifiers.items() if k != CUSTOMER_ID_KIND or not known}
+    # The customer id first: a new customer then keeps the key that id always had.
+    prepared = (*known, *identifiers_prepare(rules=rules, raw=raw, lenient=lenient))
     if not prepared:
         return None
-    return IdentityPlan(touchpoint_id, organisation_id, tuple(prepared))
+    return IdentityPlan(touchpoint_id, organisation_id, prepared)
 
 
 def identity_apply(*, plan: IdentityPlan, seen_at: datetime) -> Resolution:
