@@ -90,8 +90,6 @@ class SubmissionInput:
     contact_consent: bool = False
     # Further identifiers of the customer by kind (golden record), e.g. {"phone": "0170 …"}.
     identifiers: dict[str, str] = field(default_factory=dict)
-    # The survey page drops identifiers it cannot read: a broken link must not cost the answer.
-    lenient_identifiers: bool = False
 
 
 @dataclass(frozen=True)
@@ -389,7 +387,6 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
             customer_id=clean.customer_id,
             customer_key=clean.customer_key,
             identifiers=submission.identifiers,
-            lenient=submission.lenient_identifiers,
         )
     except ApplicationError as error:
         # A retry must get its first result even if the survey changed in between.

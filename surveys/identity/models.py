@@ -25,7 +25,7 @@ class IdentifierKind(models.Model):
     code = models.SlugField(
         _("code"),
         max_length=32,
-        help_text=_("Field name in the API, the embed and import files, e.g. shop_account."),
+        help_text=_("Field name in the API and in import and mapping files, e.g. shop_account."),
     )
     label_de = models.CharField(_("label (German)"), max_length=120)
     label_en = models.CharField(_("label (English)"), max_length=120)

@@ -55,12 +55,8 @@ def identifiers_prepare(
     rules: IdentityRules,
     raw: Mapping[str, object],
     field_prefix: str = "identifiers.",
-    lenient: bool = False,
 ) -> list[PreparedIdentifier]:
-    """Normalise and hash raw identifiers {kind: value}; ApplicationError names each bad one.
-
-    `lenient` drops unreadable identifiers instead (the survey page: the answer counts more).
-    """
+    """Normalise and hash raw identifiers {kind: value}; ApplicationError names each bad one."""
     errors: dict[str, list[str]] = {}
     prepared: list[PreparedIdentifier] = []
     for kind, value in raw.items():
@@ -81,7 +77,7 @@ def identifiers_prepare(
             organisation_id=rules.organisation_id, kind=kind, normalised=normalised
         )
         prepared.append(PreparedIdentifier(kind=kind, digest=digest))
-    if errors and not lenient:
+    if errors:
         raise ApplicationError(_("The submission is invalid."), fields=errors)
     return prepared
 
@@ -356,7 +352,6 @@ def identity_plan(
     customer_id: str | None,
     identifiers: Mapping[str, object],
     customer_key: str | None = None,
-    lenient: bool = False,
 ) -> IdentityPlan | None:
     """Normalise and hash a submission's identifiers; ApplicationError (400) names a bad one.
 
@@ -374,7 +369,7 @@ def identity_plan(
     rules = identity_rules(organisation_id=organisation_id)
     raw = {k: v for k, v in identifiers.items() if k != CUSTOMER_ID_KIND or not known}
     # The customer id first: a new customer then keeps the key that id always had.
-    prepared = (*known, *identifiers_prepare(rules=rules, raw=raw, lenient=lenient))
+    prepared = (*known, *identifiers_prepare(rules=rules, raw=raw))
     if not prepared:
         return None
     return IdentityPlan(touchpoint_id, organisation_id, prepared)

@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             name='IdentifierKind',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Field name in the API, the embed and import files, e.g. shop_account.', max_length=32, verbose_name='code')),
+                ('code', models.SlugField(help_text='Field name in the API and in import and mapping files, e.g. shop_account.', max_length=32, verbose_name='code')),
                 ('label_de', models.CharField(max_length=120, verbose_name='label (German)')),
                 ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
                 ('normalisation', models.CharField(choices=[('text', 'text (trimmed)'), ('email', 'e-mail address'), ('phone', 'phone number (E.164)'), ('number', 'number (without spaces)')], default='text', max_length=8, verbose_name='normalisation')),
