@@ -392,3 +392,7 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
 
 
 touchpoint_admin_extend()
+
+# The admin pages of the sub-packages (history import, golden record) register themselves.
+from .identity import admin as identity_admin  # noqa: E402, F401
+from .imports import admin as imports_admin  # noqa: E402, F401

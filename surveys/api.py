@@ -38,6 +38,7 @@ from .models import Response as SurveyResponse
 from .selectors import origin_allowed_anywhere
 from .services import (
     CUSTOMER_ID_MAX,
+    LIVE_CHANNELS,
     MAX_ANSWERS,
     PUBLIC_KEY_RE,
     SUBMISSION_ID_RE,
@@ -145,15 +146,25 @@ class ResponseCreateApi(APIView):
             r"^[a-z]{2,3}$",
             help_text="de, en or a further language of the organisation (ISO 639 code).",
         )
-        channel = serializers.ChoiceField(
-            choices=SurveyResponse.Channel.values, default=SurveyResponse.Channel.API
-        )
+        channel = serializers.ChoiceField(choices=LIVE_CHANNELS, default=SurveyResponse.Channel.API)
         customer_id = serializers.CharField(
             required=False,
             allow_null=True,
             allow_blank=True,
             max_length=CUSTOMER_ID_MAX,
             help_text="Your customer id; only its keyed hash is stored.",
+        )
+        identifiers = serializers.DictField(
+            child=serializers.CharField(max_length=CUSTOMER_ID_MAX, trim_whitespace=False),
+            required=False,
+            allow_null=True,
+            help_text=(
+                "Further identifiers of the customer by kind, as configured for the organisation "
+                "(e.g. `email`, `phone`, `shop_account`). Each is normalised (e-mail lower-cased "
+                "with an ASCII domain, phone in E.164 with the organisation's country as default, "
+                "numbers without spaces) and only its keyed hash is stored. Identifiers sent "
+                "together link to one customer key (`customer_id` is one kind among them)."
+            ),
         )
         submitted_at = serializers.DateTimeField(
             required=False,
@@ -211,6 +222,8 @@ class ResponseCreateApi(APIView):
                     "touchpoint": "Xk3v9QaLm2Rt7wYb",
                     "submission_id": "crm-2024-000123",
                     "language": "de",
+                    "customer_id": "K-4711",
+                    "identifiers": {"phone": "0170 1234567"},
                     "answers": [
                         {"item": "waiting-time", "expectation": 6, "satisfaction": 4},
                         {"item": "friendliness", "not_experienced": True},
@@ -280,6 +293,7 @@ class ResponseCreateApi(APIView):
                 channel=values["channel"],
                 language=values["language"],
                 customer_id=values.get("customer_id") or None,
+                identifiers=values.get("identifiers") or {},
                 submitted_at=values.get("submitted_at"),
                 segment=values.get("segment") or {},
                 contact_consent=values["contact_consent"],

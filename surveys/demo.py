@@ -9,9 +9,11 @@ How a response is drawn (all numbers are module constants below):
 - Daily volume per touchpoint: Poisson(base volume x weekday factor x pattern factor x
   lognormal day noise with sd `VOLUME_DAY_SD`), scaled by `VOLUME_SCALE`.
 - Each respondent has a latent attitude a ~ N(0, 1). `LINKED_SHARE` (30%) of responses carry a
-  customer key `customer_key_from_id("kunde-<n>")` from a pool of about one customer per
-  `RESPONSES_PER_CUSTOMER` linked responses; a pooled customer keeps their attitude at every
-  touchpoint, so their answers recur and hang together across touchpoints.
+  customer key from a pool of about one customer per `RESPONSES_PER_CUSTOMER` linked responses
+  (online the key of the customer number "kunde-<n>", offline that of their phone number; the
+  CRM mapping file of `identity.demo` joins both in the golden record); a pooled customer keeps
+  their attitude at every touchpoint, so their answers recur and hang together across
+  touchpoints.
 - Paired item: expectation = round(mu_e + N(0, `EXPECTATION_SD`)); satisfaction = round(mu_s +
   touchpoint-day noise N(0, `DAY_SD`) + weekday effect + pattern shift + w x a + N(0,
   `SATISFACTION_SD`)), both clipped to 1..7. w is the touchpoint's loyalty weight: how strongly
@@ -60,8 +62,8 @@ from touchpoints.models import Department, Membership, Organisation, Touchpoint
 from touchpoints.services import journey_create
 
 from .demo_authoring import demo_authoring_answers, demo_authoring_configure
+from .identity.demo import demo_identities_link, demo_silo_keys
 from .models import Answer, Item, Response, Survey
-from .privacy import customer_key_from_id
 
 ORGANISATION_NAME = "Beispiel GmbH"
 ORGANISATION_SLUG = "beispiel"
@@ -372,6 +374,10 @@ class DemoResult:
     start: date | None = None
     end: date | None = None
     seconds: float = 0.0
+    # The golden record: silo customers before and after the CRM mapping, and its merges.
+    customers_before: int = 0
+    customers_after: int = 0
+    merges: int = 0
 
 
 @dataclass
@@ -749,7 +755,8 @@ def demo_seed(
     expected_linked = LINKED_SHARE * sum(int(c.sum()) for c in counts.values())
     pool = max(20, round(expected_linked / RESPONSES_PER_CUSTOMER))
     attitudes = rng.standard_normal(pool)
-    customer_keys = [customer_key_from_id(f"kunde-{n}") for n in range(1, pool + 1)]
+    # Two silos: customer numbers online, phone numbers offline (linked by the CRM file below).
+    silos = demo_silo_keys(organisation_id=organisation.pk, pool=pool)
 
     total_responses = total_answers = 0
     for spec, touchpoint, survey in created:
@@ -763,12 +770,17 @@ def demo_seed(
             shift=plan.shift[spec.name],
             weekdays=weekdays,
             attitudes=attitudes,
-            customer_keys=customer_keys,
+            customer_keys=silos[spec.channel],
             next_id=total_responses + 1,
         )
         total_responses += responses
         total_answers += answers
     demo_authoring_answers(seed=seed, surveys=[(tp, survey) for _, tp, survey in created])
+    identity = demo_identities_link(
+        organisation_id=organisation.pk,
+        silos=silos,
+        start=datetime.fromtimestamp(float(day_starts[0]), tz=UTC),
+    )
     return DemoResult(
         created=True,
         organisation_id=organisation.pk,
@@ -778,4 +790,7 @@ def demo_seed(
         start=start,
         end=end,
         seconds=time.perf_counter() - started,
+        customers_before=identity.customers_before,
+        customers_after=identity.customers_after,
+        merges=identity.merges,
     )

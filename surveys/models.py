@@ -179,6 +179,7 @@ class Response(models.Model):
         LINK = "link", _("link")
         KIOSK = "kiosk", _("kiosk")
         API = "api", _("API")
+        IMPORT = "import", _("history import")
 
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="responses")
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
@@ -192,6 +193,15 @@ class Response(models.Model):
     segment = models.JSONField(_("segment attributes"), default=dict, blank=True)
     # Contact data (a contact item's answer) is only accepted when this is true.
     contact_consent = models.BooleanField(_("consented to be contacted"), default=False)
+    # Set only on imported history: a batch is rolled back as a whole.
+    import_batch = models.ForeignKey(
+        "surveys.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("import batch"),
+    )
     # When the row was written; submitted_at may lie up to 30 days earlier. The periodic sweep
     # re-aggregates the days of recently received answers, whichever days they fall on.
     received_at = models.DateTimeField(_("received at"), db_default=Now(), editable=False)
@@ -280,3 +290,31 @@ class WhyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}: {self.text[:40]}"
+
+
+# Models of the sub-packages, registered with the surveys app.
+from .identity.models import (  # noqa: E402
+    Customer,
+    CustomerIdentifier,
+    CustomerMerge,
+    IdentifierKind,
+    IdentifierLink,
+    ResponseIdentifier,
+)
+from .imports.models import ImportBatch  # noqa: E402
+
+__all__ = [
+    "Answer",
+    "Customer",
+    "CustomerIdentifier",
+    "CustomerMerge",
+    "IdentifierKind",
+    "IdentifierLink",
+    "ImportBatch",
+    "Item",
+    "Response",
+    "ResponseIdentifier",
+    "Survey",
+    "WhyAnswer",
+    "WhyReason",
+]

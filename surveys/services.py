@@ -22,11 +22,12 @@ from cxmonitor.aggregation_contract import AGGREGATE_TOUCHPOINT_DAY_TASK, aggreg
 from cxmonitor.celery import app as celery_app
 from cxmonitor.days import day_in_time_zone
 from cxmonitor.errors import ApplicationError
+from touchpoints.models import Language
 from touchpoints.selectors import touchpoint_get_public
 
+from .identity.services import identity_apply, identity_plan, response_identifiers_attach
 from .item_keys import item_references_resolve
 from .models import Answer, Item, Response
-from .privacy import customer_key_from_id
 from .selectors import (
     ItemSpec,
     response_get_by_submission,
@@ -49,6 +50,7 @@ COMMENT_MAX = 2000
 CONTACT_MAX = 200
 CUSTOMER_ID_MAX = 200
 MAX_ANSWERS = 100
+MAX_IDENTIFIERS = 8
 NPS_MIN, NPS_MAX = 0, 10
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=30)
@@ -58,6 +60,9 @@ PUBLIC_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CUSTOMER_KEY_RE = re.compile(r"[0-9a-f]{64}")
 # Control characters other than tab and newlines have no place in customer text.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Every channel but `import`: history comes in only through the import, never a live channel.
+LIVE_CHANNELS: tuple[str, ...] = tuple(c for c in Response.Channel.values if c != "import")
 
 VALUE_KINDS = (Item.Kind.NPS, Item.Kind.OVERALL, Item.Kind.EFFORT)
 
@@ -87,6 +92,8 @@ class SubmissionInput:
     contact_consent: bool = False
     # The version the form was rendered with; accepted for a while after a newer one went live.
     survey_id: int | None = None
+    # Further identifiers of the customer by kind (golden record), e.g. {"phone": "0170 …"}.
+    identifiers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,11 +103,12 @@ class SubmissionResult:
 
 
 @dataclass(frozen=True)
-class _Clean:
+class CleanSubmission:
     """A validated submission, ready to write."""
 
     submitted_at: datetime
-    customer_key: str | None
+    customer_id: str | None  # trimmed; hashed by the identity service before anything is stored
+    customer_key: str | None  # already pseudonymised (a signed customer link), else None
     segment: dict[str, str]
     answers: list[AnswerInput]
 
@@ -277,7 +285,9 @@ def _validate_segment(errors: dict[str, list[str]], segment: object) -> dict[str
     return clean
 
 
-def _validate_submitted_at(errors: dict[str, list[str]], value: object) -> datetime:
+def _validate_submitted_at(
+    errors: dict[str, list[str]], value: object, max_age: timedelta | None = MAX_AGE
+) -> datetime:
     now = timezone.now()
     if value is None:
         return now
@@ -288,7 +298,7 @@ def _validate_submitted_at(errors: dict[str, list[str]], value: object) -> datet
         value = value.replace(tzinfo=UTC)
     if value > now + FUTURE_TOLERANCE:
         errors.setdefault("submitted_at", []).append(_("The time lies in the future."))
-    elif value < now - MAX_AGE:
+    elif max_age is not None and value < now - max_age:
         errors.setdefault("submitted_at", []).append(
             _("The time lies more than 30 days in the past.")
         )
@@ -302,9 +312,8 @@ def _validate_customer_id(errors: dict[str, list[str]], value: object) -> str | 
     if problem or not isinstance(value, str):
         errors.setdefault("customer_id", []).append(problem or _("Enter text."))
         return None
-    stripped = value.strip()
-    # The raw id goes no further than this line: only its keyed hash is kept.
-    return customer_key_from_id(stripped) if stripped else None
+    # The raw id goes no further than the identity service, which keeps only its keyed hash.
+    return value.strip() or None
 
 
 def _validated_customer_key(errors: dict[str, list[str]], value: object) -> str | None:
@@ -324,30 +333,46 @@ def _validate_contact_consent(errors: dict[str, list[str]], value: object) -> bo
     return value
 
 
-def _validate(
+def submission_validate(
     submission: SubmissionInput,
     items: Mapping[int, ItemSpec],
     scale: tuple[int, int],
-    languages: Sequence[str],
-) -> _Clean:
+    languages: Sequence[str] = tuple(Language.values),
+    *,
+    channels: Sequence[str] = LIVE_CHANNELS,
+    max_age: timedelta | None = MAX_AGE,
+) -> CleanSubmission:
+    """The capture rules: every channel and the history import validate through here.
+
+    Raises ApplicationError with messages per field. The import passes its own channel and no
+    maximum age (it refuses future times like every channel).
+    """
     errors: dict[str, list[str]] = {}
     if submission.language not in languages:
         errors["language"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(languages)}]
-    if submission.channel not in Response.Channel.values:
-        errors["channel"] = [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Response.Channel.values)}
-        ]
+    if submission.channel not in channels:
+        errors["channel"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(channels)}]
     contact_consent = _validate_contact_consent(errors, submission.contact_consent)
     answers = _validate_answers(errors, submission.answers, items, scale, contact_consent)
     segment = _validate_segment(errors, submission.segment)
-    submitted_at = _validate_submitted_at(errors, submission.submitted_at)
-    customer_key = _validate_customer_id(errors, submission.customer_id)
-    if customer_key is None and submission.customer_id is None:
+    submitted_at = _validate_submitted_at(errors, submission.submitted_at, max_age)
+    customer_id = _validate_customer_id(errors, submission.customer_id)
+    customer_key = None
+    if customer_id is None and submission.customer_id is None:
         customer_key = _validated_customer_key(errors, submission.customer_key)
+    identifiers: object = submission.identifiers  # typed, yet it may come from JSON
+    if not isinstance(identifiers, Mapping):
+        errors["identifiers"] = [_("Enter an object of identifiers.")]
+    elif len(identifiers) > MAX_IDENTIFIERS:
+        errors["identifiers"] = [_("Send at most %(max)d identifiers.") % {"max": MAX_IDENTIFIERS}]
     if errors:
         raise ApplicationError(_("The submission is invalid."), fields=errors)
-    return _Clean(
-        submitted_at=submitted_at, customer_key=customer_key, segment=segment, answers=answers
+    return CleanSubmission(
+        submitted_at=submitted_at,
+        customer_id=customer_id,
+        customer_key=customer_key,
+        segment=segment,
+        answers=answers,
     )
 
 
@@ -388,11 +413,17 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
     touchpoint_id = active.touchpoint_id
     submission = item_references_resolve(submission=submission, survey=active)
     try:
-        clean = _validate(
+        clean = submission_validate(
             submission,
             {item.id: item for item in active.items},
             (active.scale_min, active.scale_max),
             active.languages,
+        )
+        identity = identity_plan(
+            touchpoint_id=touchpoint_id,
+            customer_id=clean.customer_id,
+            customer_key=clean.customer_key,
+            identifiers=submission.identifiers,
         )
     except ApplicationError as error:
         # A retry must get its first result even if the survey changed in between.
@@ -403,13 +434,14 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
         # Outside a transaction this block is the whole transaction (no savepoint round trips);
         # inside one it is a savepoint, so a duplicate key leaves the caller's transaction usable.
         with transaction.atomic():
+            resolved = identity and identity_apply(plan=identity, seen_at=clean.submitted_at)
             response = Response.objects.create(
                 touchpoint_id=touchpoint_id,
                 survey_id=active.survey_id,
                 submitted_at=clean.submitted_at,
                 channel=submission.channel,
                 language=submission.language,
-                customer_key=clean.customer_key,
+                customer_key=resolved.customer_key if resolved else None,
                 submission_id=submission_id,
                 segment=clean.segment,
                 contact_consent=submission.contact_consent,
@@ -426,6 +458,10 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
                 )
                 for answer in clean.answers
             )
+            if resolved and resolved.identifier_ids:
+                response_identifiers_attach(
+                    pairs=[(response.pk, identifier) for identifier in resolved.identifier_ids]
+                )
             transaction.on_commit(
                 lambda: aggregation_schedule(touchpoint_id=touchpoint_id, day=day)
             )

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,13 @@ class Organisation(models.Model):
         blank=True,
         validators=[validate_language_codes],
         help_text=_("ISO 639 codes separated by commas, e.g. tr, pl, ar"),
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="DE",
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Enter a two-letter country code, e.g. DE."))],
+        help_text=_("ISO 3166 code; phone numbers without a country code are read as from here."),
     )
     members: "models.ManyToManyField[Any, Membership]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

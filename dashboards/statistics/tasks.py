@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from cxmonitor.aggregation_contract import aggregation_pending_key
-from dashboards.statistics.services import aggregation, periodic
+from dashboards.statistics.services import aggregation, importance, periodic
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,40 @@ def sweep_recent() -> int:
 def recompute_recent() -> int:
     """Nightly: recompute the last 35 days of every organisation and refresh importance."""
     return periodic.aggregation_recompute_recent()
+
+
+@shared_task(
+    name="dashboards.aggregate_days",
+    time_limit=3600,
+    soft_time_limit=3300,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def aggregate_days(organisation_id: int, start: str, end: str) -> int:
+    """Recompute a range of days in one pass (after a history import or its rollback)."""
+    written = aggregation.aggregate_range(
+        start=date.fromisoformat(start),
+        end=date.fromisoformat(end),
+        organisation_id=organisation_id,
+    )
+    importance.importance_refresh_today(organisation_id=organisation_id)
+    return written
+
+
+@shared_task(
+    name="dashboards.importance_refresh",
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def importance_refresh(organisation_id: int) -> None:
+    """Recompute derived importance after customers were merged or split."""
+    importance.importance_refresh_today(organisation_id=organisation_id)
 
 
 @shared_task(name="dashboards.heartbeat")

@@ -195,6 +195,7 @@ def test_organisation_added_with_departments(consultant_client: Client) -> None:
         "slug": "muster",
         "time_zone": "Europe/Berlin",
         "default_language": "de",
+        "country": "DE",
         **_management("departments", total=1),
         "departments-0-name": "Logistik",
         "departments-0-notification_email": "logistik@muster.example",

@@ -99,3 +99,13 @@ def importance_refresh(*, organisation_id: int, end: date, days: int = 90) -> Im
     for entry in result.touchpoints:
         methods[entry.method] += 1
     return ImportanceRefresh(organisation_id, start, end, dict(methods))
+
+
+def importance_refresh_today(*, organisation_id: int) -> ImportanceRefresh | None:
+    """Refresh up to the organisation's today; None when the organisation is gone."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        return None
+    return importance_refresh(
+        organisation_id=organisation_id, end=timezone.now().astimezone(organisation.tzinfo).date()
+    )

@@ -61,4 +61,9 @@ class Command(BaseCommand):
                 f"from {result.start} to {result.end} in {result.seconds:.1f} s."
             )
         )
+        self.stdout.write(
+            f"Golden record: {result.customers_before} customers in two silos (customer number "
+            f"online, phone offline), {result.customers_after} after the CRM mapping file "
+            f"({result.merges} merges)."
+        )
         self.stdout.write("Daily statistics come from: python manage.py aggregate")

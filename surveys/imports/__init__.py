@@ -1,0 +1,1 @@
+"""Import of historical responses (CSV, XLSX) through the capture rules, in batches."""
