@@ -35,9 +35,8 @@ if not CUSTOMER_KEY_SECRET:
 # `make demo HOST=… PORT=…` passes the address it serves on, so that links point there.
 DEMO_ADDRESS = env.str("DEMO_ADDRESS", default="127.0.0.1:8000")
 _DEMO_HOST = DEMO_ADDRESS.rsplit(":", 1)[0].strip("[]")
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=list(dict.fromkeys(["127.0.0.1", "localhost", "testserver", _DEMO_HOST]))
-)
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "testserver", _DEMO_HOST]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=list(dict.fromkeys(_LOCAL_HOSTS)))
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base URL used in e-mails, QR codes and embed snippets.
 SITE_URL = env.str("SITE_URL", default=f"http://{DEMO_ADDRESS}").rstrip("/")

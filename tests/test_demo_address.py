@@ -12,7 +12,8 @@ from django.conf import settings
 PRINT_LINKS = (
     "from django.conf import settings; from touchpoints.links import embed_snippet;"
     "from touchpoints.models import Touchpoint;"
-    "print(settings.SITE_URL); print(embed_snippet(touchpoint=Touchpoint(public_key='KEY')).replace(chr(10), ' '))"
+    "print(settings.SITE_URL);"
+    "print(embed_snippet(touchpoint=Touchpoint(public_key='KEY')).replace(chr(10), ' '))"
 )
 
 
