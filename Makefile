@@ -24,6 +24,7 @@ demo: install
 	$(DEMO_MANAGE) seed_demo
 	$(DEMO_MANAGE) aggregate
 	$(DEMO_MANAGE) evaluate_alerts
+	$(DEMO_MANAGE) followups_scan
 	$(DEMO_MANAGE) demo_logins --url http://$(HOST):$(PORT)/
 	$(DEMO_MANAGE) runserver $(HOST):$(PORT)
 

@@ -35,6 +35,9 @@ c) Social-Media-Kampagne: volume x `CAMPAIGN_VOLUME` for `CAMPAIGN_DAYS` days st
 d) Lieferung: satisfaction drops by `DELIVERY_DROP` over the last `DELIVERY_DROP_DAYS` days
    (d = E-6 .. E).
 e) About 30% of responses carry a customer key; pooled customers answer at several touchpoints.
+f) Hotline, Lieferung, Reklamation and Support-Mail ask for contact details; in the last three
+   weeks some customers, mostly detractors, left an address with consent (`demo_contacts`), so
+   the follow-up queue has entries.
 
 Deterministic: one numpy Generator seeded with `seed` draws everything in a fixed order, and
 times derive from the end day, so the same seed and end day give identical rows.
@@ -58,6 +61,7 @@ from cxmonitor.errors import ApplicationError
 from touchpoints.models import Department, Membership, Organisation, Touchpoint
 from touchpoints.services import journey_create
 
+from .demo_contacts import demo_contacts_add
 from .models import Answer, Item, Response, Survey
 from .privacy import customer_key_from_id
 
@@ -760,6 +764,7 @@ def demo_seed(
         )
         total_responses += responses
         total_answers += answers
+    total_answers += demo_contacts_add(organisation=organisation, seed=seed, end=end)
     return DemoResult(
         created=True,
         organisation_id=organisation.pk,
