@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils.translation import gettext as _
 
 from dashboards.services.customer_data import customer_data_erase, customer_data_export
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--output", help="with --export: write the JSON to this file")
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         customer_id = (options["customer_id"] or "").strip()
         if not customer_id:

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             help=f"look at responses of the last N days (default {SCAN_WINDOW.days})",
         )
 
-    @no_translations
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["days"]
         if not 1 <= days <= DAYS_MAX:
