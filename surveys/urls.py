@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, embed_views, views
 
 app_name = "surveys"
 
@@ -10,4 +10,5 @@ urlpatterns: list = [
     path("s/<str:public_key>/thanks/", views.survey_thanks, name="thanks"),
     path("s/<str:public_key>/print/", views.print_sheet, name="print_sheet"),
     path("embed.js", views.embed_js, name="embed_js"),
+    path("s/<str:public_key>/embed-check/", embed_views.embed_check, name="embed_check"),
 ]
