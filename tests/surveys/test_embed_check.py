@@ -2,6 +2,7 @@
 in the organisation's time zone."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 SHOP = "https://shop.example.com"
 
 
-def _check(client: Client, tp: Touchpoint, **headers: str) -> dict[str, object]:
+def _check(client: Client, tp: Touchpoint, **headers: Any) -> dict[str, object]:
     response = client.get(f"/s/{tp.public_key}/embed-check/", **headers)
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
