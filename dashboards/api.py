@@ -1,7 +1,5 @@
 """Read API: KPIs per touchpoint from the daily statistics, and the raw-answer CSV export."""
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -18,6 +16,8 @@ from rest_framework.views import APIView
 
 from cxmonitor.errors import ApplicationError
 from dashboards.analytics import SMALL_N, Estimate, nps_kpi, paired_kpis
+from dashboards.csv_format import FORMATS as CSV_FORMATS
+from dashboards.csv_format import csv_format_choose, csv_lines
 from dashboards.selectors.export import EXPORT_COLUMNS, answer_export_rows
 from dashboards.selectors.kpis import TouchpointPeriod, kpi_rollup
 from touchpoints.models import Organisation
@@ -25,8 +25,6 @@ from touchpoints.selectors import organisation_list_for_user, user_is_consultant
 
 # Longest period one KPI request may span: three years (with a leap day).
 MAX_PERIOD_DAYS = 3 * 365 + 1
-# Cells a spreadsheet would run as a formula; such cells get a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _DatedQuery(serializers.Serializer):
@@ -247,27 +245,6 @@ class IsConsultant(BasePermission):
         return user_is_consultant(user=request.user)
 
 
-class _EchoBuffer:
-    """csv.writer target that hands each formatted line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _safe(cell: Any) -> Any:
-    """Neutralise spreadsheet formulas (CSV injection) in text cells."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
-        return "'" + cell
-    return cell
-
-
-def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
-    writer = csv.writer(_EchoBuffer())
-    yield writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        yield writer.writerow([_safe(cell) for cell in row])
-
-
 class ResponseExportApi(APIView):
     """The raw answers as CSV, streamed (consultants only)."""
 
@@ -278,6 +255,12 @@ class ResponseExportApi(APIView):
         date_required = False
         organisation = serializers.SlugField(
             required=False, max_length=80, help_text="Only this organisation (slug)."
+        )
+        csv = serializers.ChoiceField(
+            choices=sorted(CSV_FORMATS),
+            required=False,
+            help_text="de: semicolons and decimal comma (German Excel); en: commas and decimal "
+            "point. Default: the language of the request.",
         )
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
@@ -291,9 +274,9 @@ class ResponseExportApi(APIView):
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
                 description=(
-                    "One line per answer: " + ", ".join(EXPORT_COLUMNS) + ". Times in UTC, "
-                    "local_day in the organisation's time zone; text cells that a spreadsheet "
-                    "would run as a formula start with a quote."
+                    "One line per answer: " + ", ".join(EXPORT_COLUMNS) + ". UTF-8 with a "
+                    "byte-order mark; times in UTC, local_day in the organisation's time zone; "
+                    "text cells that a spreadsheet would run as a formula start with a quote."
                 ),
             ),
             400: OpenApiResponse(_ErrorSerializer, description="Invalid query parameters."),
@@ -306,13 +289,15 @@ class ResponseExportApi(APIView):
         query = _query(self.InputSerializer(data=request.query_params))
         organisations = _organisations(request, query.get("organisation"))
         language = (translation.get_language() or "en")[:2]
+        fmt = csv_format_choose(choice=query.get("csv"), language=language)
         rows = answer_export_rows(
             organisations=organisations,
             start=query.get("from"),
             end=query.get("to"),
             language=language,
         )
-        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        lines = csv_lines(header=EXPORT_COLUMNS, rows=rows, fmt=fmt)
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         name = "-".join(
             ["responses", *(d.isoformat() for d in (query.get("from"), query.get("to")) if d)]
         )

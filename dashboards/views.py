@@ -21,6 +21,8 @@ from cxmonitor.errors import ApplicationError
 from . import exports
 from .assets import plotly_asset, plotly_version
 from .charts import analysis_charts
+from .csv_format import QUERY_PARAMETER as CSV_PARAMETER
+from .csv_format import csv_format_choose
 from .forms import AnalysisForm, FilterForm, Filters
 from .selectors.alerts import open_alerts_for
 from .selectors.pages import (
@@ -193,10 +195,14 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @_page_errors
 def export_csv(request: HtmxHttpRequest) -> HttpResponse:
-    """The KPI table under the same filters, as CSV."""
+    """The KPI table under the same filters, as CSV (German Excel's format on German pages)."""
+    fmt = csv_format_choose(choice=request.GET.get(CSV_PARAMETER), language=_language())
     context = _dashboard_context(request)
     return exports.kpi_table_csv(
-        organisation=context["organisation"], filters=context["filters"], rows=context["rows"]
+        organisation=context["organisation"],
+        filters=context["filters"],
+        rows=context["rows"],
+        fmt=fmt,
     )
 
 
