@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils import timezone
 
-from dashboards.services.followups import SCAN_WINDOW, followups_scan
+from dashboards.monitoring.services.followups import SCAN_WINDOW, followups_scan
 
 DAYS_MAX = 366
 
