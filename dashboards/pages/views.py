@@ -177,8 +177,15 @@ def _dashboard_context(request: HttpRequest, *, with_alerts: bool = False) -> di
         "columns": _columns(scope, filters),
     }
     if with_alerts:
+        # The same touchpoints as the figures: the panel must not contradict the filters.
+        shown = filters.rollup_kwargs()
         context["open_alerts"] = open_alerts_for(
-            organisation_ids=[scope.organisation.pk], limit=ALERTS_SHOWN
+            organisation_ids=[scope.organisation.pk],
+            limit=ALERTS_SHOWN,
+            touchpoint_keys=shown["touchpoint_keys"],
+            phase_ids=shown["phase_ids"],
+            channel=shown["channel"],
+            department_ids=shown["department_ids"],
         )
     return context
 

@@ -49,14 +49,22 @@
     });
   }
 
+  // From/To hold dates only for a custom period; greyed out they would show stale dates. On
+  // switching to "custom" they start from the period on display (the results know it).
   function syncPeriod(select) {
     var custom = select.value === "custom";
     var form = select.form;
     if (!form) { return; }
+    var shown = document.querySelector(".period-line[data-start]");
     Array.prototype.forEach.call(form.querySelectorAll("[data-custom-dates]"), function (box) {
       if (custom) { box.removeAttribute("data-inactive"); } else { box.setAttribute("data-inactive", ""); }
       Array.prototype.forEach.call(box.querySelectorAll("input"), function (input) {
         input.disabled = !custom;
+        if (!custom) {
+          input.value = "";
+        } else if (!input.value && shown) {
+          input.value = shown.getAttribute(input.name === "from" ? "data-start" : "data-end") || "";
+        }
       });
     });
   }
