@@ -174,4 +174,3 @@ def test_german_charts_speak_german(phone: Session) -> None:
     assert "Kanal: QR-Code" in labels and not any(
         label.endswith((": qr", ": page")) for label in labels
     )
-
