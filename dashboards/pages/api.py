@@ -18,6 +18,7 @@ from cxmonitor.errors import ApplicationError
 from dashboards.analytics import SMALL_N, Estimate, nps_kpi, paired_kpis
 from dashboards.pages.csv_format import FORMATS as CSV_FORMATS
 from dashboards.pages.csv_format import csv_format_choose, csv_lines
+from dashboards.pages.exports import spreadsheet_safe
 from dashboards.statistics.selectors.export import EXPORT_COLUMNS, answer_export_rows
 from dashboards.statistics.selectors.kpis import TouchpointPeriod, kpi_rollup
 from touchpoints.models import Organisation
@@ -296,7 +297,8 @@ class ResponseExportApi(APIView):
             end=query.get("to"),
             language=language,
         )
-        lines = csv_lines(header=EXPORT_COLUMNS, rows=rows, fmt=fmt)
+        safe = ([spreadsheet_safe(cell) for cell in row] for row in rows)
+        lines = csv_lines(header=EXPORT_COLUMNS, rows=safe, fmt=fmt)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         name = "-".join(
             ["responses", *(d.isoformat() for d in (query.get("from"), query.get("to")) if d)]

@@ -2,9 +2,9 @@
 
 A German Excel splits a CSV at its list separator, the semicolon, and reads numbers with a
 decimal comma; English spreadsheets and most other programs expect a comma and a decimal point.
-Every download is UTF-8 with a byte-order mark (so Excel does not guess a legacy code page),
-booleans are words in the page's language, and text that a spreadsheet would run as a formula
-starts with an apostrophe. The format follows the page's language unless `csv=de|en` chooses.
+Every download is UTF-8 with a byte-order mark (so Excel does not guess a legacy code page) and
+booleans are words in the page's language; callers make text cells safe against formulas first
+(`exports.spreadsheet_safe`). The format follows the page's language unless `csv=de|en` chooses.
 """
 
 import csv
@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from cxmonitor.errors import ApplicationError
 
 BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 QUERY_PARAMETER = "csv"
 
 
@@ -52,8 +51,7 @@ def csv_cell(value: Any, *, fmt: CsvFormat) -> str:
         return repr(value).replace(".", fmt.decimal)
     if isinstance(value, int):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return str(value)
 
 
 class _Echo:

@@ -15,6 +15,7 @@ from django.db.models import Max, Model, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dashboards.analytics import PairedSums, ValueSums
+from dashboards.statistics.block_calendar import PeriodUnits, period_units
 from dashboards.statistics.models import (
     DailyStat,
     StatBlock,
@@ -22,7 +23,6 @@ from dashboards.statistics.models import (
     TouchpointDay,
     WorkerHeartbeat,
 )
-from dashboards.statistics.services.blocks import PeriodUnits, period_units
 from surveys.models import Item
 from touchpoints.models import Touchpoint
 
