@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from touchpoints.embedding import origin_normalise, touchpoint_embed_allowed
 from touchpoints.selectors import touchpoint_get_public
 
-from .selectors import survey_get_active
+from .selectors import survey_active_for_key
 
 
 @require_GET
@@ -17,11 +17,8 @@ def embed_check(request: HttpRequest, public_key: str) -> JsonResponse:
     origin = origin_normalise(request.headers.get("Origin") or request.GET.get("origin", ""))
     touchpoint = touchpoint_get_public(public_key=public_key)
     body: dict[str, object]
-    if (
-        touchpoint is None
-        or not touchpoint.is_active
-        or survey_get_active(touchpoint_id=touchpoint.pk) is None
-    ):
+    if touchpoint is None or survey_active_for_key(public_key=public_key) is None:
+        # unknown, inactive, or without an active survey: the page would not show a survey
         body = {"allowed": False, "reason": "unavailable"}
     elif touchpoint_embed_allowed(touchpoint=touchpoint, origin=origin):
         body = {"allowed": True}
