@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from dashboards.pages.builders.dashboard import Tile
 from dashboards.pages.csv_format import CsvFormat, csv_lines
-from dashboards.pages.forms import Filters
+from dashboards.pages.filters import Filters
 from touchpoints.models import Organisation
 
 # A cell a spreadsheet reads as a formula: "=", "@" and control characters always; a leading sign
