@@ -1,7 +1,7 @@
 """Public JSON API for capture: chatbots, call centres and ERP systems post responses here."""
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -27,6 +27,13 @@ from cxmonitor.errors import ApplicationError
 from touchpoints.selectors import touchpoint_get_public
 
 from .api_body import bad_request, read_json
+from .api_fields import (
+    ClosedSerializer,
+    ItemReferenceField,
+    StrictBooleanField,
+    StrictIntegerField,
+    flatten_errors,
+)
 from .models import Response as SurveyResponse
 from .selectors import origin_allowed_anywhere
 from .services import (
@@ -41,67 +48,6 @@ from .services import (
 from .throttling import client_ip_from_request, rate_limit_check, touchpoint_budget_refund
 
 CORS_MAX_AGE = 600
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: no strings, no floats, no booleans."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter a whole number.")}
-
-    def to_internal_value(self, data: Any) -> int:
-        if not isinstance(data, int) or isinstance(data, bool):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON true or false only."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter true or false.")}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
-class ClosedSerializer(serializers.Serializer[Any]):
-    """Refuses keys it does not declare: the schema is closed."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = [key for key in data if key not in self.fields]
-            if unknown:
-                raise serializers.ValidationError(
-                    {str(key)[:40]: [_("Unknown field.")] for key in unknown[:10]}
-                )
-        return super().to_internal_value(data)
-
-
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as {"answers[0].satisfaction": [...]}, the keys the service uses."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, Mapping):
-        for key, value in errors.items():
-            if key == "non_field_errors":
-                name = prefix or "body"
-            elif isinstance(key, int):
-                name = f"{prefix}[{key}]"
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            for sub_key, messages in _flatten(value, name).items():
-                flat.setdefault(sub_key, []).extend(messages)
-    elif isinstance(errors, Sequence) and not isinstance(errors, str):
-        if all(isinstance(e, str) for e in errors):
-            flat[prefix or "body"] = [str(e) for e in errors]
-        else:
-            for index, value in enumerate(errors):
-                if value:
-                    for sub_key, messages in _flatten(value, f"{prefix}[{index}]").items():
-                        flat.setdefault(sub_key, []).extend(messages)
-    else:
-        flat[prefix or "body"] = [str(errors)]
-    return flat
 
 
 class _JsonOnly(BaseContentNegotiation):
@@ -129,14 +75,20 @@ class _PublicKeyField(serializers.CharField):
 
 
 class _AnswerSerializer(ClosedSerializer):
-    """One answer: {item, expectation, satisfaction} | {item, value} | {item, text}."""
+    """One answer: {item, expectation, satisfaction} | {item, value} | {item, text} |
+    {item, not_experienced: true}."""
 
-    item = StrictIntegerField(min_value=1, max_value=2**62)
+    item = ItemReferenceField()
     expectation = StrictIntegerField(required=False, allow_null=True)
     satisfaction = StrictIntegerField(required=False, allow_null=True)
     value = StrictIntegerField(required=False, allow_null=True)
     text = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, trim_whitespace=False
+    )
+    not_experienced = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Paired items that offer it: the customer did not experience this; no scores.",
     )
 
     class Meta:
@@ -189,7 +141,10 @@ class ResponseCreateApi(APIView):
             help_text="Idempotency key chosen by the client: 1-64 of A-Z a-z 0-9 _ . : -",
         )
         answers = serializers.ListField(child=_AnswerSerializer(), max_length=MAX_ANSWERS)
-        language = serializers.ChoiceField(choices=["de", "en"])
+        language = serializers.RegexField(
+            r"^[a-z]{2,3}$",
+            help_text="de, en or a further language of the organisation (ISO 639 code).",
+        )
         channel = serializers.ChoiceField(
             choices=SurveyResponse.Channel.values, default=SurveyResponse.Channel.API
         )
@@ -257,12 +212,26 @@ class ResponseCreateApi(APIView):
                     "submission_id": "crm-2024-000123",
                     "language": "de",
                     "answers": [
-                        {"item": 11, "expectation": 6, "satisfaction": 4},
-                        {"item": 12, "value": 9},
-                        {"item": 13, "text": "Lange Wartezeit, aber freundlich."},
+                        {"item": "waiting-time", "expectation": 6, "satisfaction": 4},
+                        {"item": "friendliness", "not_experienced": True},
+                        {"item": "nps", "value": 9},
+                        {"item": "comment", "text": "Lange Wartezeit, aber freundlich."},
                     ],
                 },
-            )
+            ),
+            OpenApiExample(
+                "Items by id (as in earlier integrations)",
+                request_only=True,
+                value={
+                    "touchpoint": "Xk3v9QaLm2Rt7wYb",
+                    "submission_id": "crm-2024-000124",
+                    "language": "en",
+                    "answers": [
+                        {"item": 11, "expectation": 6, "satisfaction": 4},
+                        {"item": 12, "value": 9},
+                    ],
+                },
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -290,7 +259,7 @@ class ResponseCreateApi(APIView):
         serializer = self.InputSerializer(data=data)
         if not serializer.is_valid():
             raise ApplicationError(
-                _("The submission is invalid."), fields=_flatten(serializer.errors)
+                _("The submission is invalid."), fields=flatten_errors(serializer.errors)
             )
         values = serializer.validated_data
         result = response_submit(
@@ -304,6 +273,7 @@ class ResponseCreateApi(APIView):
                         satisfaction=answer.get("satisfaction"),
                         value=answer.get("value"),
                         text=answer.get("text"),
+                        not_experienced=answer.get("not_experienced", False),
                     )
                     for answer in values["answers"]
                 ],

@@ -113,9 +113,16 @@ class _NpsSerializer(serializers.Serializer[Any]):
 
 
 class _ItemKpiSerializer(serializers.Serializer[Any]):
-    item = serializers.IntegerField(help_text="Item id.")
+    item = serializers.IntegerField(help_text="Item id (of the newest version with this key).")
+    key = serializers.CharField(help_text="Item key; figures continue across survey versions.")
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     n = serializers.IntegerField(help_text="Answers in the period.")
+    not_experienced = serializers.IntegerField(
+        help_text="Answers marked 'not experienced' (not in n, the means or the gap)."
+    )
+    not_experienced_share = serializers.FloatField(
+        allow_null=True, help_text="not_experienced / (n + not_experienced); null without answers."
+    )
     expectation = _EstimateSerializer()
     satisfaction = _EstimateSerializer()
     gap = _EstimateSerializer(help_text="Satisfaction minus expectation (paired difference).")
@@ -162,8 +169,11 @@ def _touchpoint_kpis(period: TouchpointPeriod, language: str) -> dict[str, Any]:
         items.append(
             {
                 "item": item.item_id,
+                "key": item.key,
                 "label": item.label_de if language == "de" else item.label_en,
                 "n": item.paired.n,
+                "not_experienced": item.not_experienced,
+                "not_experienced_share": item.not_experienced_share,
                 "expectation": _estimate(item_kpis.expectation),
                 "satisfaction": _estimate(item_kpis.satisfaction),
                 "gap": _estimate(item_kpis.gap),

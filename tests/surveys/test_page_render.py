@@ -36,7 +36,8 @@ def test_page_shows_each_paired_item_as_fieldset_with_two_labelled_scales() -> N
             assert f'for="{name}_1"' in block and f'for="{name}_7"' in block
         assert "sehr niedrig" in block and "sehr hoch" in block
         assert "überhaupt nicht zufrieden" in block and "sehr zufrieden" in block
-    assert "Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?" in html
+    # the NPS question is the NPS item's own text, as set in the admin
+    assert f'<legend class="sv-legend">{setup.nps.label_de}</legend>' in html
     assert len(re.findall(rf'name="v_{setup.nps.pk}"', html)) == 11
     assert 'maxlength="2000"' in html
     # honeypot: off-screen, skipped by keyboard, never autofilled
@@ -68,7 +69,7 @@ def test_english_labels_with_lang_parameter() -> None:
     assert "Survey " + setup.touchpoint.name in html
     assert "What did you expect?" in html and "How satisfied were you?" in html
     assert "very low" in html and "not at all satisfied" in html
-    assert "How likely is it that you would recommend us?" in html
+    assert f'<legend class="sv-legend">{setup.nps.label_en}</legend>' in html
     assert setup.paired[0].label_en in html
     assert "Was haben Sie erwartet?" not in html
     # the switch offers the other language

@@ -163,7 +163,19 @@ def test_the_shape_is_exactly_the_documented_one(world: World, client: Client) -
     }
     assert set(entry["expectation"]) == {"mean", "ci"} == set(entry["gap"])
     assert set(entry["nps"]) == {"value", "ci", "n"}
-    assert set(entry["items"][0]) == {"item", "label", "n", "expectation", "satisfaction", "gap"}
+    assert set(entry["items"][0]) == {
+        "item",
+        "key",
+        "label",
+        "n",
+        "not_experienced",
+        "not_experienced_share",
+        "expectation",
+        "satisfaction",
+        "gap",
+    }
+    assert entry["items"][0]["key"] == "attribute-1"
+    assert entry["items"][0]["not_experienced"] == 0
     assert entry["name"] == "Hotline"
     assert entry["phase"] == "Awareness"
     assert entry["items"][0]["label"] == "Attribute 1"
