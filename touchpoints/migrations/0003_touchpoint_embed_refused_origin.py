@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('touchpoints', '0001_initial'),
+        ('touchpoints', '0002_organisation_extra_languages'),
     ]
 
     operations = [
