@@ -16,13 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Links in the admin, embed snippets, QR sheets and e-mails point at HOST:PORT unless SITE_URL is set.
+DEMO_MANAGE := DEMO_ADDRESS=$(HOST):$(PORT) $(BIN)/python manage.py
+
 demo: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py aggregate
-	$(BIN)/python manage.py evaluate_alerts
-	$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEMO_MANAGE) migrate --noinput
+	$(DEMO_MANAGE) seed_demo
+	$(DEMO_MANAGE) aggregate
+	$(DEMO_MANAGE) evaluate_alerts
+	$(DEMO_MANAGE) followups_scan
+	$(DEMO_MANAGE) demo_logins --url http://$(HOST):$(PORT)/
+	$(DEMO_MANAGE) runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/ruff check .

@@ -48,10 +48,14 @@ if not DEBUG and (
         "SECRET_KEY and CUSTOMER_KEY_SECRET must be your own secrets, not the development keys."
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# `make demo HOST=… PORT=…` passes the address it serves on, so that links point there.
+DEMO_ADDRESS = env.str("DEMO_ADDRESS", default="127.0.0.1:8000")
+_DEMO_HOST = DEMO_ADDRESS.rsplit(":", 1)[0].strip("[]")
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "testserver", _DEMO_HOST]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=list(dict.fromkeys(_LOCAL_HOSTS)))
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base URL used in e-mails, QR codes and embed snippets.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env.str("SITE_URL", default=f"http://{DEMO_ADDRESS}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "axes",
@@ -273,6 +278,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Capture touchpoint survey responses and read daily CX KPIs.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files: /api/docs/ works offline and sends nothing to a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import api, asset_views, views, why_views
+from . import api, asset_views, embed_views, views, why_views
 
 app_name = "surveys"
 
@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("s/<str:public_key>/why/", why_views.survey_why, name="why"),
     path("s/<str:public_key>/print/", asset_views.print_sheet, name="print_sheet"),
     path("embed.js", asset_views.embed_js, name="embed_js"),
+    path("s/<str:public_key>/embed-check/", embed_views.embed_check, name="embed_check"),
 ]

@@ -10,6 +10,7 @@ from django.db.models import Count, ForeignKey, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -206,10 +207,17 @@ class TouchpointAdmin(admin.ModelAdmin[Touchpoint]):
         "phase__journey__organisation__name",
     )
     list_select_related = ("phase__journey__organisation", "department")
-    readonly_fields = ("public_key", "survey_links", "embed_code", "qr_code", "surveys_link")
+    readonly_fields = (
+        "public_key",
+        "survey_links",
+        "embed_code",
+        "qr_code",
+        "surveys_link",
+        "embed_refusal",
+    )
     fieldsets = (
         (None, {"fields": ("name", "description", "phase", "department", "channel", "is_active")}),
-        (_("Embedding"), {"fields": ("allowed_origins",)}),
+        (_("Embedding"), {"fields": ("allowed_origins", "embed_refusal")}),
         (
             _("Survey links, embed snippet and QR code"),
             {"fields": ("public_key", "survey_links", "embed_code", "qr_code")},
@@ -274,6 +282,19 @@ class TouchpointAdmin(admin.ModelAdmin[Touchpoint]):
             _("embed snippet (button)"),
             embed_snippet(touchpoint=obj, mode="button"),
         )
+
+    @admin.display(description=_("last refused embedding origin"))
+    def embed_refusal(self, obj: Touchpoint) -> str:
+        if obj.embed_refused_at is None:
+            return gettext("None so far: no page was refused.")
+        zone = obj.phase.journey.organisation.tzinfo
+        when = formats.date_format(
+            timezone.localtime(obj.embed_refused_at, zone), "SHORT_DATETIME_FORMAT"
+        )
+        return gettext(
+            "%(origin)s, %(when)s: a page there tried to show the survey; the embed script drew "
+            "nothing. Add the origin above if that page belongs to the client."
+        ) % {"origin": obj.embed_refused_origin, "when": when}
 
     @admin.display(description=_("QR code"))
     def qr_code(self, obj: Touchpoint) -> SafeString | str:

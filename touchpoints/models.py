@@ -208,6 +208,14 @@ class Touchpoint(models.Model):
         help_text=_("One origin per line, e.g. https://www.example.com"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # What the embed script last reported as a page not allowed to show this survey: the reason a
+    # client's developer sees nothing, shown in the admin next to the allowed origins.
+    embed_refused_origin = models.CharField(
+        _("last refused embedding origin"), max_length=200, blank=True, editable=False
+    )
+    embed_refused_at = models.DateTimeField(
+        _("last refused at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["phase__order", "name"]

@@ -1,7 +1,5 @@
 """Read API: KPIs per touchpoint from the daily statistics, and the raw-answer CSV export."""
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -18,6 +16,8 @@ from rest_framework.views import APIView
 
 from cxmonitor.errors import ApplicationError
 from dashboards.analytics import SMALL_N, Estimate, nps_kpi, paired_kpis
+from dashboards.pages.csv_format import FORMATS as CSV_FORMATS
+from dashboards.pages.csv_format import csv_format_choose, csv_lines
 from dashboards.pages.exports import spreadsheet_safe
 from dashboards.statistics.selectors.export import EXPORT_COLUMNS, answer_export_rows
 from dashboards.statistics.selectors.kpis import TouchpointPeriod, kpi_rollup
@@ -26,7 +26,6 @@ from touchpoints.selectors import organisation_list_for_user, user_is_consultant
 
 # Longest period one KPI request may span: three years (with a leap day).
 MAX_PERIOD_DAYS = 3 * 365 + 1
-# Cells a spreadsheet would run as a formula; such cells get a leading quote.
 
 
 class _DatedQuery(serializers.Serializer[Any]):
@@ -268,20 +267,6 @@ class IsConsultant(BasePermission):
         return user_is_consultant(user=request.user)
 
 
-class _EchoBuffer:
-    """csv.writer target that hands each formatted line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
-    writer = csv.writer(_EchoBuffer())
-    yield writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        yield writer.writerow([spreadsheet_safe(cell) for cell in row])
-
-
 class ResponseExportApi(APIView):
     """The raw answers as CSV, streamed (consultants only)."""
 
@@ -292,6 +277,12 @@ class ResponseExportApi(APIView):
         date_required = False
         organisation = serializers.SlugField(
             required=False, max_length=80, help_text="Only this organisation (slug)."
+        )
+        csv = serializers.ChoiceField(
+            choices=sorted(CSV_FORMATS),
+            required=False,
+            help_text="de: semicolons and decimal comma (German Excel); en: commas and decimal "
+            "point. Default: the language of the request.",
         )
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
@@ -305,9 +296,9 @@ class ResponseExportApi(APIView):
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
                 description=(
-                    "One line per answer: " + ", ".join(EXPORT_COLUMNS) + ". Times in UTC, "
-                    "local_day in the organisation's time zone; text cells that a spreadsheet "
-                    "would run as a formula start with a quote."
+                    "One line per answer: " + ", ".join(EXPORT_COLUMNS) + ". UTF-8 with a "
+                    "byte-order mark; times in UTC, local_day in the organisation's time zone; "
+                    "text cells that a spreadsheet would run as a formula start with a quote."
                 ),
             ),
             400: OpenApiResponse(_ErrorSerializer, description="Invalid query parameters."),
@@ -320,13 +311,16 @@ class ResponseExportApi(APIView):
         query = _query(self.InputSerializer(data=request.query_params))
         organisations = _organisations(request, query.get("organisation"))
         language = (translation.get_language() or "en")[:2]
+        fmt = csv_format_choose(choice=query.get("csv"), language=language)
         rows = answer_export_rows(
             organisations=organisations,
             start=query.get("from"),
             end=query.get("to"),
             language=language,
         )
-        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        safe = ([spreadsheet_safe(cell) for cell in row] for row in rows)
+        lines = csv_lines(header=EXPORT_COLUMNS, rows=safe, fmt=fmt)
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         name = "-".join(
             ["responses", *(d.isoformat() for d in (query.get("from"), query.get("to")) if d)]
         )

@@ -1,10 +1,10 @@
 """CSV and XLSX downloads of the KPI table, under the same filters as the page.
 
-Numbers are written as numbers (CSV with a decimal point, so other systems can read it); text
-cells that a spreadsheet would read as a formula are prefixed with an apostrophe (CSV injection).
+Numbers are written as numbers (in CSV with the decimal mark of the chosen format, see
+`csv_format`); text cells that a spreadsheet would read as a formula are prefixed with an
+apostrophe (CSV injection).
 """
 
-import csv
 import io
 import re
 from collections.abc import Sequence
@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dashboards.pages.builders.dashboard import Tile
+from dashboards.pages.csv_format import CsvFormat, csv_lines
 from dashboards.pages.filters import Filters
 from touchpoints.models import Organisation
 
@@ -110,16 +111,11 @@ def filename(organisation: Organisation, filters: Filters, extension: str) -> st
 
 
 def kpi_table_csv(
-    *, organisation: Organisation, filters: Filters, rows: Sequence[Tile]
+    *, organisation: Organisation, filters: Filters, rows: Sequence[Tile], fmt: CsvFormat
 ) -> HttpResponse:
-    """The KPI table as UTF-8 CSV (with a byte-order mark so spreadsheets detect UTF-8)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header())
-    for tile in rows:
-        writer.writerow(["" if v is None else v for v in row(tile)])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    """The KPI table as UTF-8 CSV with a byte-order mark, in the reader's spreadsheet format."""
+    lines = csv_lines(header=header(), rows=(row(tile) for tile in rows), fmt=fmt)
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{filename(organisation, filters, "csv")}"'
     )

@@ -22,6 +22,8 @@ from dashboards.pages.assets import plotly_asset, plotly_version
 from dashboards.pages.builders.analysis_page import analysis_page
 from dashboards.pages.builders.dashboard import dashboard_page, freshness, tiles_sorted
 from dashboards.pages.charts import analysis_charts
+from dashboards.pages.csv_format import QUERY_PARAMETER as CSV_PARAMETER
+from dashboards.pages.csv_format import csv_format_choose
 from dashboards.pages.filters import Filters
 from dashboards.pages.forms import AnalysisForm, FilterForm
 from dashboards.pages.page_cache import page_cache_key, page_cached
@@ -175,8 +177,15 @@ def _dashboard_context(request: HttpRequest, *, with_alerts: bool = False) -> di
         "columns": _columns(scope, filters),
     }
     if with_alerts:
+        # The same touchpoints as the figures: the panel must not contradict the filters.
+        shown = filters.rollup_kwargs()
         context["open_alerts"] = open_alerts_for(
-            organisation_ids=[scope.organisation.pk], limit=ALERTS_SHOWN
+            organisation_ids=[scope.organisation.pk],
+            limit=ALERTS_SHOWN,
+            touchpoint_keys=shown["touchpoint_keys"],
+            phase_ids=shown["phase_ids"],
+            channel=shown["channel"],
+            department_ids=shown["department_ids"],
         )
     return context
 
@@ -197,10 +206,14 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @_page_errors
 def export_csv(request: HtmxHttpRequest) -> HttpResponse:
-    """The KPI table under the same filters, as CSV."""
+    """The KPI table under the same filters, as CSV (German Excel's format on German pages)."""
+    fmt = csv_format_choose(choice=request.GET.get(CSV_PARAMETER), language=_language())
     context = _dashboard_context(request)
     return exports.kpi_table_csv(
-        organisation=context["organisation"], filters=context["filters"], rows=context["rows"]
+        organisation=context["organisation"],
+        filters=context["filters"],
+        rows=context["rows"],
+        fmt=fmt,
     )
 
 

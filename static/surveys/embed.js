@@ -138,6 +138,36 @@
     doc.body.appendChild(parts.host);
   }
 
+  // Ask first whether this page may show the survey: a refused frame would leave an empty grey
+  // box on the client's site. Refused: draw nothing and tell the site's developer why.
+  function whenAllowed(origin, key, draw) {
+    if (!win.fetch) {
+      draw();
+      return;
+    }
+    var page = win.location.origin;
+    win
+      .fetch(origin + "/s/" + encodeURIComponent(key) + "/embed-check/?origin=" +
+        encodeURIComponent(page), { credentials: "omit" })
+      .then(function (response) {
+        return response.ok ? response.json() : { allowed: true };
+      })
+      .then(function (answer) {
+        if (answer.allowed !== false) {
+          draw();
+        } else if (answer.reason === "origin") {
+          win.console.warn("cxmonitor: the survey of touchpoint " + key + " is not shown: " +
+            (answer.origin || page) + " is not among its allowed embedding origins. " +
+            "A consultant adds it in the cxmonitor admin (Touchpoints, Embedding).");
+        } else {
+          win.console.warn("cxmonitor: touchpoint " + key +
+            " has no active survey (unknown key, inactive or no survey); nothing is shown.");
+        }
+      }, function () {
+        draw(); // the check itself failed: behave as before it existed
+      });
+  }
+
   function setup(script) {
     var key = script.getAttribute("data-touchpoint");
     if (!key || script.getAttribute("data-cxm-ready")) {
@@ -150,12 +180,14 @@
     var text = TEXT[lang || (doc.documentElement.lang || "").slice(0, 2)] || TEXT.de;
     var origin = originOf(script.src);
     var url = origin + "/s/" + encodeURIComponent(key) + "/?" + query(script, lang);
-    var frame = surveyFrame(url, key, origin, text);
-    if (script.getAttribute("data-mode") === "button") {
-      button(frame, text);
-    } else {
-      inline(script, frame);
-    }
+    whenAllowed(origin, key, function () {
+      var frame = surveyFrame(url, key, origin, text);
+      if (script.getAttribute("data-mode") === "button") {
+        button(frame, text);
+      } else {
+        inline(script, frame);
+      }
+    });
   }
 
   // Only the survey page in our own iframe may resize it.

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from surveys.models import Response
 from tests.surveys.page_support import PageSetup, make_page_setup
@@ -159,29 +160,49 @@ def test_inline_embed_on_another_origin_answers_and_resizes(
     assert watch.errors == []
 
 
-def test_embed_is_refused_on_origins_the_touchpoint_does_not_list(
-    browser: Any, live_server: Any, host_page: _HostPage
+@pytest.mark.parametrize("mode", ["inline", "button"])
+def test_embed_on_an_origin_the_touchpoint_does_not_list_draws_nothing_and_says_why(
+    browser: Any, live_server: Any, host_page: _HostPage, mode: str
 ) -> None:
+    # given: a touchpoint that may be embedded elsewhere only
     setup = make_page_setup(origins="https://elsewhere.example")
     key = setup.touchpoint.public_key
     host_page.html = f"""<!doctype html><html><head><meta charset="utf-8"><title>x</title></head>
-<body><script src="{live_server.url}/embed.js" data-touchpoint="{key}"></script></body></html>"""
+<body><p id="before">Kopf</p><script src="{live_server.url}/embed.js" data-touchpoint="{key}"
+ data-mode="{mode}"></script><p id="after">Fuß</p></body></html>"""
     context = browser.new_context()
     page = context.new_page()
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     try:
-        with page.expect_response(re.compile(rf"/s/{key}/")) as info:
+        # when: the client's page loads the embed script
+        with page.expect_response(re.compile(rf"/s/{key}/embed-check/")) as info:
             page.goto(host_page.origin + "/")
-        response = info.value
-        assert (
-            "frame-ancestors https://elsewhere.example"
-            in response.headers["content-security-policy"]
-        )
+        assert info.value.json() == {
+            "allowed": False,
+            "reason": "origin",
+            "origin": host_page.origin,
+        }
         page.wait_for_timeout(300)
-        frame = _survey_frame(page, key)
-        # Chromium blocks the document: the frame never shows the form
-        assert frame is None or frame.query_selector(".sv-form") is None
+
+        # then: no frame, no box, no button; the paragraphs stay together
+        assert _survey_frame(page, key) is None
+        assert page.locator("cxmonitor-survey").count() == 0
+        gap = page.evaluate(
+            "() => document.getElementById('after').getBoundingClientRect().top"
+            " - document.getElementById('before').getBoundingClientRect().bottom"
+        )
+        assert gap < 40
+        # and the site's developer reads why in the console
+        assert any(host_page.origin in w and "allowed embedding origins" in w for w in warnings)
     finally:
         context.close()
+
+    # the survey page itself still refuses to be framed there
+    csp = Client().get(setup.url)["Content-Security-Policy"]
+    assert "frame-ancestors https://elsewhere.example" in csp
+    setup.touchpoint.refresh_from_db()
+    assert setup.touchpoint.embed_refused_origin == host_page.origin
 
 
 def test_button_embed_opens_the_survey_in_an_overlay(

@@ -4,7 +4,7 @@ import sys
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.db.models import Min
 from django.utils.translation import gettext as _
 from tqdm import tqdm
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             "--no-importance", action="store_true", help="skip the importance refresh at the end"
         )
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         since = _parse_day(options["since"], "--since")
         until = _parse_day(options["until"], "--until")

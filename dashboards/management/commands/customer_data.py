@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils.translation import gettext as _
 
 from dashboards.statistics.services.customer_data import customer_data_erase, customer_data_export
@@ -38,6 +38,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--output", help="with --export: write the JSON to this file")
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         kind, customer_id, organisation_id = self._who(options)
         if options["output"] and not options["export"]:

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils.translation import gettext as _
 
 from dashboards.monitoring.services import alerts_evaluate
@@ -22,10 +22,12 @@ class Command(BaseCommand):
             "--days",
             type=int,
             default=1,
-            help="evaluate this many days ending on --date, oldest first (a backfill)",
+            help="evaluate this many days ending on --date (default: yesterday), oldest first "
+            "(a backfill)",
         )
         parser.add_argument("--organisation", help="only this organisation (slug)")
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         day: date | None = None
         if options["date"] is not None:
@@ -39,8 +41,6 @@ class Command(BaseCommand):
         days = options["days"]
         if days < 1 or days > 366:
             raise CommandError(_("--days must lie between 1 and 366."))
-        if days > 1 and day is None:
-            raise CommandError(_("--days needs --date."))
         organisation_ids = None
         if options["organisation"]:
             organisation = Organisation.objects.filter(slug=options["organisation"]).first()

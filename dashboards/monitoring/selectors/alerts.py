@@ -180,15 +180,31 @@ def _open_alert(alert: Alert) -> OpenAlert:
 
 
 def open_alerts_for(
-    *, organisation_ids: list[int], touchpoint_ids: list[int] | None = None, limit: int = 50
+    *,
+    organisation_ids: list[int],
+    touchpoint_ids: list[int] | None = None,
+    limit: int = 50,
+    touchpoint_keys: list[str] | None = None,
+    phase_ids: list[int] | None = None,
+    channel: str | None = None,
+    department_ids: list[int] | None = None,
 ) -> list[OpenAlert]:
     """Open and acknowledged alerts of the organisations, open ones first, newest first. One query.
 
-    The caller passes organisation ids it has already scoped to the user.
+    The caller passes organisation ids it has already scoped to the user. The touchpoint
+    filters are those of the dashboard's figures, so the panel never contradicts them.
     """
     alerts = Alert.objects.filter(organisation_id__in=organisation_ids, status__in=ACTIVE_STATUSES)
     if touchpoint_ids is not None:
         alerts = alerts.filter(touchpoint_id__in=touchpoint_ids)
+    if touchpoint_keys is not None:
+        alerts = alerts.filter(touchpoint__public_key__in=touchpoint_keys)
+    if phase_ids is not None:
+        alerts = alerts.filter(touchpoint__phase_id__in=phase_ids)
+    if channel:
+        alerts = alerts.filter(touchpoint__channel=channel)
+    if department_ids is not None:
+        alerts = alerts.filter(touchpoint__department_id__in=department_ids)
     alerts = alerts.select_related("organisation", "touchpoint__department", "rule").order_by(
         _STATUS_ORDER, "-day", "-id"
     )

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from dashboards.pages.builders.segments import SegmentRow
@@ -14,6 +15,7 @@ from dashboards.pages.charts.base import (
     empty_chart,
 )
 from dashboards.pages.formatting import num, signed
+from surveys.models import Response
 
 
 def segment_label(row: SegmentRow) -> str:
@@ -21,7 +23,9 @@ def segment_label(row: SegmentRow) -> str:
         return _("Language: %(v)s") % {
             "v": {"de": _("German"), "en": _("English")}.get(row.value, row.value)
         }
-    return _("Channel: %(v)s") % {"v": row.value}
+    # The channel's name in the page's language ("QR-Code"), not its stored code ("qr").
+    names = dict(Response.Channel.choices)
+    return _("Channel: %(v)s") % {"v": capfirst(str(names.get(row.value, row.value)))}
 
 
 def segment_chart(rows: Sequence[SegmentRow]) -> Chart:

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from cxmonitor.errors import ApplicationError
 from surveys.demo import DAYS_MAX, ORGANISATION_NAME, demo_seed
@@ -39,6 +39,7 @@ class Command(BaseCommand):
             help="last day of responses, YYYY-MM-DD (default: yesterday in Europe/Berlin)",
         )
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         end = _day(options["end"]) if options["end"] else None
         try:

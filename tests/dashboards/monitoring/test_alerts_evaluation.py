@@ -285,10 +285,30 @@ def test_evaluate_alerts_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert Alert.objects.count() == 1
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("evaluate_alerts", date="30.06.2026")
-    with pytest.raises(CommandError):
-        call_command("evaluate_alerts", days=3)
+    with pytest.raises(CommandError, match="--days"):
+        call_command("evaluate_alerts", days=0)
     with pytest.raises(CommandError):
         call_command("evaluate_alerts", date=END.isoformat(), organisation="no-such-client")
+
+
+@pytest.mark.django_db
+def test_evaluate_alerts_days_alone_replays_the_nights_ending_yesterday(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given: a touchpoint whose satisfaction dropped over the last five days up to yesterday
+    setup = organisation_with_department()
+    org = setup[0]
+    yesterday = timezone.now().astimezone(org.tzinfo).date() - timedelta(days=1)
+    m = monitored_touchpoint(phase=setup[1], dept=setup[2], name="Lieferung")
+    simulate(m, np.random.default_rng(8), end=yesterday, days=70, volume=30, drop=1.5, drop_days=5)
+
+    # when: three nightly runs are replayed without naming a day
+    call_command("evaluate_alerts", days=3, organisation=org.slug)
+
+    # then: the nights ending yesterday ran and found the drop
+    alert = Alert.objects.get(touchpoint=m.touchpoint, kpi="satisfaction")
+    assert yesterday - timedelta(days=2) <= alert.day <= yesterday
+    assert ": 1 new alerts," in capsys.readouterr().out
 
 
 def test_evaluate_alerts_bad_date_exits_non_zero() -> None:

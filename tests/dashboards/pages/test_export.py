@@ -38,7 +38,8 @@ COLUMNS = [
 def _rows(response: HttpResponseBase) -> list[dict[str, str]]:
     assert isinstance(response, StreamingHttpResponse)
     body = response.getvalue().decode()
-    return list(csv.DictReader(io.StringIO(body)))
+    assert body.startswith("\ufeff")  # spreadsheets detect UTF-8 by the byte-order mark
+    return list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
 @dataclass
@@ -120,9 +121,9 @@ def test_every_answer_with_its_context_and_formulas_defused(data: Data, client: 
 def test_period_and_organisation_filters(data: Data, client: Client) -> None:
     client.force_login(f.consultant())
     # Local days in Berlin: the late response belongs to 31 March
-    only_31 = _rows(client.get(URL, {"from": "2024-03-31", "to": "2024-03-31"}))
+    only_31 = _rows(client.get(URL, {"from": "2024-03-31", "to": "2024-03-31", "csv": "en"}))
     assert {int(r["response_id"]) for r in only_31} == {data.late.pk}
-    other = _rows(client.get(URL, {"organisation": data.other_org.slug}))
+    other = _rows(client.get(URL, {"organisation": data.other_org.slug, "csv": "en"}))
     assert [r["text"] for r in other if r["item_kind"] == "comment"] == ["'-2+3"]
     assert client.get(URL, {"from": "2024-04-02", "to": "2024-04-01"}).status_code == 400
     assert client.get(URL, {"organisation": "nope"}).status_code == 404

@@ -107,7 +107,7 @@ def test_what_changed_lists_the_planted_drop(built: Built) -> None:
     assert "Lieferung" in changed
     lieferung = built.tp("Lieferung")
     assert f"trend={lieferung.public_key}&amp;trend_kpi=satisfaction" in changed
-    assert "fell" in changed
+    assert "below its usual level" in changed
 
 
 def test_previous_period_change_has_an_arrow(built: Built) -> None:

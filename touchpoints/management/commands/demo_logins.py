@@ -4,7 +4,7 @@ import secrets
 from typing import Any
 
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.db import transaction
 
 from touchpoints.models import CONSULTANTS_GROUP, MANAGERS_GROUP, Membership, Organisation
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         url = options["url"].rstrip("/")
         organisation = Organisation.objects.filter(slug=DEMO_SLUG).first()
