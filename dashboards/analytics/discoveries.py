@@ -1,4 +1,4 @@
-""""What changed": many daily tests (touchpoints x KPIs), few false headlines.
+""" "What changed": many daily tests (touchpoints x KPIs), few false headlines.
 
 Each candidate is one touchpoint x KPI with the calibrated window test of `calibrated` (its
 deviation, Z and two-sided p). A candidate is listed when all of these hold:

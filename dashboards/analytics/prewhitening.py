@@ -98,7 +98,9 @@ def prewhitened_ccf(
     multiplied by it (Bonferroni).
     """
     xs, ys, _filled = align(x, y)
-    empty = PrewhitenedLags(list(lags), [None] * len(lags), 0, 0, None, None, None, None, None, False)
+    empty = PrewhitenedLags(
+        list(lags), [None] * len(lags), 0, 0, None, None, None, None, None, False
+    )
     if xs.size < MIN_FILTERED + 2:
         return empty
     xs, ys = deseasonalise(xs), deseasonalise(ys)
@@ -110,7 +112,9 @@ def prewhitened_ccf(
     dx, dy = ex - ex.mean(), ey - ey.mean()
     scale = math.sqrt(float(dx @ dx) * float(dy @ dy))
     if n < MIN_FILTERED or scale <= 1e-12:
-        return PrewhitenedLags(list(lags), [None] * len(lags), n, order, None, None, None, None, None, False)
+        return PrewhitenedLags(
+            list(lags), [None] * len(lags), n, order, None, None, None, None, None, False
+        )
     r: list[float | None] = [
         float(dx[: n - k] @ dy[k:]) / scale if 0 <= k < n - 1 else None for k in lags
     ]

@@ -189,7 +189,12 @@ def test_change_arrows_hold_their_level_when_days_differ(
         b = list(zip(n[30:].tolist(), total[30:].tolist(), strict=True))
         arrows += daily_mean_change(a, b).significant()
         w = welch_test(
-            n[:30].sum(), total[:30].sum(), sq[:30].sum(), n[30:].sum(), total[30:].sum(), sq[30:].sum()
+            n[:30].sum(),
+            total[:30].sum(),
+            sq[:30].sum(),
+            n[30:].sum(),
+            total[30:].sum(),
+            sq[30:].sum(),
         )
         welch += w.significant()
     rows = data.n.shape[0]

@@ -1,0 +1,104 @@
+"""Johnson's relative weights: each driver's share of the explained variance, summing to R^2.
+
+From the correlation matrix R_xx of the drivers and their correlations r_xy with the outcome
+(Johnson 2000, "A heuristic method for estimating the relative weight of predictor variables"):
+R_xx = V diag(lam) V', Lambda = V diag(sqrt(lam)) V' (the correlations of the drivers with
+their closest orthogonal counterparts), beta* = Lambda^-1 r_xy, weight_j = sum_k Lambda_jk^2
+beta*_k^2. The weights are non-negative and add up to R^2 = r_xy' R_xx^-1 r_xy.
+
+A pairwise-complete correlation matrix need not be positive semi-definite. When its smallest
+eigenvalue is below -PSD_TOLERANCE the matrix is replaced by the nearest correlation matrix in
+the simple sense (negative eigenvalues raised to EIGEN_FLOOR, rescaled to a unit diagonal) and
+`adjusted` says so; the page then marks the weights as approximate.
+
+Bootstrap: percentile intervals from resampling the units (customers or days) B times; a driver
+whose interval includes 0 (its lower end at 0 up to rounding) is shown greyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .correlation import pairwise_correlations
+
+PSD_TOLERANCE = 1e-8
+EIGEN_FLOOR = 1e-6
+BOOTSTRAP = 500
+ZERO = 1e-3
+"""A weight's lower bound below this counts as "includes 0" (weights are never negative)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelativeWeights:
+    """Weights per driver (input order), R^2, n, whether R_xx had to be made PSD."""
+
+    weights: list[float]
+    r_squared: float
+    n: int
+    adjusted: bool
+    min_eigenvalue: float
+    intervals: list[tuple[float, float]] | None = None
+
+    def greyed(self) -> list[bool]:
+        """Drivers whose bootstrap interval reaches 0 (True), or all False without intervals."""
+        if self.intervals is None:
+            return [False] * len(self.weights)
+        return [low <= ZERO for low, _high in self.intervals]
+
+
+def nearest_psd_correlation(r: np.ndarray) -> tuple[np.ndarray, bool, float]:
+    """(matrix, adjusted, smallest eigenvalue of the input)."""
+    eig, vec = np.linalg.eigh(r)
+    smallest = float(eig[0])
+    if smallest >= -PSD_TOLERANCE:
+        return r, False, smallest
+    fixed = vec @ np.diag(np.maximum(eig, EIGEN_FLOOR)) @ vec.T
+    scale = 1.0 / np.sqrt(np.diag(fixed))
+    return fixed * np.outer(scale, scale), True, smallest
+
+
+def relative_weights(r_xx: np.ndarray, r_xy: np.ndarray, *, n: int = 0) -> RelativeWeights:
+    """Johnson's relative weights from the correlation matrix (see the module docstring)."""
+    matrix, adjusted, smallest = nearest_psd_correlation(np.asarray(r_xx, dtype=float))
+    eig, vec = np.linalg.eigh(matrix)
+    eig = np.maximum(eig, 0.0)
+    lam = vec @ np.diag(np.sqrt(eig)) @ vec.T
+    beta = np.linalg.lstsq(lam, np.asarray(r_xy, dtype=float), rcond=None)[0]
+    weights = (lam**2) @ (beta**2)
+    return RelativeWeights([float(w) for w in weights], float(weights.sum()), n, adjusted, smallest)
+
+
+def relative_weights_of_data(
+    drivers: np.ndarray,
+    outcome: np.ndarray,
+    *,
+    bootstrap: int = BOOTSTRAP,
+    seed: int = 0,
+    level: float = 0.95,
+) -> RelativeWeights:
+    """Weights from unit-level data (NaN = not observed: pairwise-complete correlations) with
+    percentile bootstrap intervals from resampling units."""
+    data = np.column_stack([drivers, outcome])
+    point = _weights_of(data)
+    rng = np.random.default_rng(seed)
+    rows = data.shape[0]
+    draws = np.empty((bootstrap, drivers.shape[1]))
+    for b in range(bootstrap):
+        draws[b] = _weights_of(data[rng.integers(0, rows, rows)]).weights
+    tail = (1 - level) / 2
+    low = np.nanquantile(draws, tail, axis=0)
+    high = np.nanquantile(draws, 1 - tail, axis=0)
+    intervals = [(float(a), float(b)) for a, b in zip(low, high, strict=True)]
+    return RelativeWeights(
+        point.weights, point.r_squared, rows, point.adjusted, point.min_eigenvalue, intervals
+    )
+
+
+def _weights_of(data: np.ndarray) -> RelativeWeights:
+    r, _n = pairwise_correlations(data)
+    r = np.nan_to_num(r, nan=0.0)
+    np.fill_diagonal(r, 1.0)
+    k = data.shape[1] - 1
+    return relative_weights(r[:k, :k], r[:k, k], n=data.shape[0])
