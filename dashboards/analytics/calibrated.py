@@ -241,6 +241,8 @@ def window_means(
     base: Phase1, n: FloatArray, total: FloatArray, *, lam: float = LAMBDA
 ) -> WindowTest:
     """Test the window's days (per-day count and sum, shape (S, W)) against the baseline."""
+    if base.within is None:
+        raise ValueError("a baseline of counts cannot test means")
     n = np.asarray(n, dtype=float)
     total = np.asarray(total, dtype=float)
     observed = n > 0
@@ -258,7 +260,8 @@ def window_counts(
     base: Phase1, counts: FloatArray, weekdays: FloatArray, *, lam: float = LAMBDA
 ) -> WindowTest:
     """Test the window's daily counts (shape (S, W), NaN = no series yet) against the baseline."""
-    assert base.expected is not None and base.expected_count is not None
+    if base.expected is None or base.expected_count is None:
+        raise ValueError("a baseline of means cannot test counts")
     c = np.asarray(counts, dtype=float)
     wd = np.asarray(weekdays, dtype=int)
     observed = np.isfinite(c)

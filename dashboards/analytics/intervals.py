@@ -21,6 +21,7 @@ arrows on daily means, and the rule that a sentence about a touchpoint needs evi
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -187,7 +188,7 @@ def _autocorrelation_factor(
             continue
         level = sum(s for m, s in period if m > 0) / sum(m for m, _ in used)
         dev = [mean - level for _, mean in used]
-        num += sum(x * y for x, y in zip(dev, dev[1:], strict=False))
+        num += sum(x * y for x, y in itertools.pairwise(dev))
         den += sum(x * x for x in dev)
         count += len(dev)
     if den <= 0.0 or count < 6:

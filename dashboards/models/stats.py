@@ -68,6 +68,17 @@ class TouchpointDay(models.Model):
     responses = models.PositiveIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
     linked = models.PositiveIntegerField(default=0, help_text="responses with a customer key")
+    # Per-response sums of the paired answers (response i: m_i answers with sums S_i, E_i, G_i of
+    # satisfaction, expectation and gap), so touchpoint intervals can use the response as unit.
+    resp_paired = models.PositiveIntegerField(default=0, help_text="responses with paired answers")
+    resp_answers = models.BigIntegerField(default=0)
+    resp_sum_m2 = models.BigIntegerField(default=0)
+    resp_sumsq_s = models.BigIntegerField(default=0)
+    resp_sum_ms = models.BigIntegerField(default=0)
+    resp_sumsq_e = models.BigIntegerField(default=0)
+    resp_sum_me = models.BigIntegerField(default=0)
+    resp_sumsq_gap = models.BigIntegerField(default=0)
+    resp_sum_mgap = models.BigIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -206,6 +217,15 @@ class TouchpointBlock(models.Model):
     responses = models.BigIntegerField(default=0)
     comments = models.BigIntegerField(default=0)
     linked = models.BigIntegerField(default=0)
+    resp_paired = models.BigIntegerField(default=0)
+    resp_answers = models.BigIntegerField(default=0)
+    resp_sum_m2 = models.BigIntegerField(default=0)
+    resp_sumsq_s = models.BigIntegerField(default=0)
+    resp_sum_ms = models.BigIntegerField(default=0)
+    resp_sumsq_e = models.BigIntegerField(default=0)
+    resp_sum_me = models.BigIntegerField(default=0)
+    resp_sumsq_gap = models.BigIntegerField(default=0)
+    resp_sum_mgap = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("touchpoint block")

@@ -33,6 +33,11 @@ from django.utils import timezone
 from dashboards.models import DailyStat, TouchpointDay
 from dashboards.services.blocks import blocks_refresh
 from dashboards.services.pg_upsert import Target, is_large_scope, replace_in_scope
+from dashboards.services.response_sums import (
+    RESPONSE_SUMS,
+    response_sum_aggregates,
+    response_sum_annotations,
+)
 from surveys.models import Answer, Item, Response
 from touchpoints.models import Touchpoint
 
@@ -63,7 +68,7 @@ STAT_FIELDS = (
     "passives",
     "detractors",
 )
-DAY_FIELDS = ("responses", "comments", "linked")
+DAY_FIELDS = ("responses", "comments", "linked", *RESPONSE_SUMS)
 
 
 def aggregation_pending_key(*, touchpoint_id: int, day: date) -> str:
@@ -290,12 +295,14 @@ def _response_counts(
             g_tp=F("touchpoint_id"),
             g_day=TruncDate("submitted_at", tzinfo=tz),
             g_comment=Exists(commented),
+            **response_sum_annotations(),
         )
         .values("g_tp", "g_day")
         .annotate(
             responses=Count("id"),
             comments=Count("id", filter=Q(g_comment=True)),
             linked=Count("id", filter=Q(customer_key__isnull=False) & ~Q(customer_key="")),
+            **response_sum_aggregates(),
         )
         .order_by()
     )

@@ -17,6 +17,7 @@ from django.db.models import Model
 
 from dashboards.models import DailyStat, StatBlock, TouchpointBlock, TouchpointDay
 from dashboards.services.pg_upsert import Target, is_large_scope, replace_in_scope
+from dashboards.services.response_sums import RESPONSE_SUMS
 
 BLOCK_SIZES = (64, 8)  # largest first
 STAT_SUMS = (
@@ -37,7 +38,7 @@ STAT_SUMS = (
     "passives",
     "detractors",
 )
-DAY_SUMS = ("responses", "comments", "linked")
+DAY_SUMS = ("responses", "comments", "linked", *RESPONSE_SUMS)
 
 
 def block_start(day: date, size: int) -> date:

@@ -1,4 +1,4 @@
-"""Prewhitened lag search: equals statsmodels; few false links on seasonal noise; finds real lags."""
+"""Prewhitened lag search: equals statsmodels, few false links on seasonal noise, finds lags."""
 
 import numpy as np
 import pytest
