@@ -1,0 +1,39 @@
+"""Django loads an app's models from `<app>.models`; the models themselves live with their part."""
+
+from dashboards.monitoring.models import (
+    Alert,
+    AlertComment,
+    AlertDelivery,
+    AlertRule,
+    Condition,
+    DigestSubscription,
+    FollowUp,
+    Kpi,
+    WebhookEndpoint,
+)
+from dashboards.statistics.models import (
+    DailyStat,
+    StatBlock,
+    TouchpointBlock,
+    TouchpointDay,
+    TouchpointImportance,
+    WorkerHeartbeat,
+)
+
+__all__ = [
+    "Alert",
+    "AlertComment",
+    "AlertDelivery",
+    "AlertRule",
+    "Condition",
+    "DailyStat",
+    "DigestSubscription",
+    "FollowUp",
+    "Kpi",
+    "StatBlock",
+    "TouchpointBlock",
+    "TouchpointDay",
+    "TouchpointImportance",
+    "WebhookEndpoint",
+    "WorkerHeartbeat",
+]
