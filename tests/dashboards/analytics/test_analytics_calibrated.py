@@ -6,6 +6,7 @@ overdispersed volume and 5 to 80 answers a day. Rates are per stable touchpoint 
 
 import numpy as np
 import pytest
+from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.multitest import multipletests
 
@@ -21,6 +22,7 @@ from dashboards.analytics.discoveries import (
     what_changed,
 )
 from tests.dashboards.analytics.simulation_support import (
+    Rolling,
     alerts_with_cooldown,
     onsets,
     rolling_tests,
@@ -109,11 +111,11 @@ def test_what_changed_needs_n_signal_bh_and_effect() -> None:
     }
 
 
-def _organisation_days(rng: np.random.Generator, orgs: int) -> dict[str, object]:
+def _organisation_days(rng: np.random.Generator, orgs: int) -> dict[str, Rolling]:
     """Rolling tests of satisfaction, gap, NPS and volume for orgs x 10 stable touchpoints."""
     series = orgs * VOLUMES.size
     volume = np.tile(VOLUMES, orgs)
-    out: dict[str, object] = {}
+    out: dict[str, Rolling] = {}
     for kpi, kwargs in (
         ("satisfaction", {}),
         ("gap", {"level": 4.0, "answer_sd": 1.6}),
@@ -133,13 +135,13 @@ def test_what_changed_lists_few_false_signals_on_stable_touchpoints(
     orgs = 30
     tests = _organisation_days(np.random.default_rng(2026), orgs)
     kpis = list(tests)
-    z = np.stack([tests[k].z for k in kpis], axis=1)  # type: ignore[attr-defined]
+    z = np.stack([tests[k].z for k in kpis], axis=1)
     effect = np.stack(
-        [tests[k].relative if k == "volume" else tests[k].effect for k in kpis],  # type: ignore[attr-defined]
+        [tests[k].relative if k == "volume" else tests[k].effect for k in kpis],
         axis=1,
     )
-    answers = np.stack([tests[k].answers for k in kpis], axis=1)  # type: ignore[attr-defined]
-    p = 2 * __import__("scipy").stats.norm.sf(np.abs(np.nan_to_num(z)))
+    answers = np.stack([tests[k].answers for k in kpis], axis=1)
+    p = 2 * stats.norm.sf(np.abs(np.nan_to_num(z)))
     tested = np.isfinite(z) & (answers >= MIN_ANSWERS)
     listed = np.zeros_like(tested)
     n_tp = VOLUMES.size
@@ -155,7 +157,7 @@ def test_what_changed_lists_few_false_signals_on_stable_touchpoints(
             listed[rows, :, d] = mask & (q <= FDR) & (np.abs(z[rows, :, d]) >= limit)
     minimum = np.array([MIN_EFFECT[k] for k in kpis])[None, :, None]
     listed &= np.abs(np.nan_to_num(effect)) >= minimum
-    per_touchpoint = sum(onsets(listed[:, k, :]) for k in range(len(kpis)))
+    per_touchpoint = np.sum([onsets(listed[:, k, :]) for k in range(len(kpis))], axis=0)
     rate = per_touchpoint.mean()
     share = (per_touchpoint > 0).mean()
     with capsys.disabled():
