@@ -24,13 +24,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from scipy import stats
 
-from .kpis import Estimate
-from .sums import ValueSums
+from .kpis import SMALL_N, Estimate, PairedKpis, paired_kpis
+from .sums import PairedSums, ValueSums
 
 MIN_ARROW_DAYS = 5
 MIN_ARROW_ANSWERS = 30
@@ -210,3 +210,50 @@ def claim_supported(
         return False
     low, high = estimate.ci
     return low > threshold if side == "above" else high < threshold
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSums:
+    """Per-response sums of paired answers over a period (columns resp_* of the daily rows)."""
+
+    responses: int = 0
+    answers: int = 0
+    sum_m2: int = 0
+    sumsq_s: int = 0
+    sum_ms: int = 0
+    sumsq_e: int = 0
+    sum_me: int = 0
+    sumsq_gap: int = 0
+    sum_mgap: int = 0
+
+    def covers(self, paired: PairedSums) -> bool:
+        """The per-response sums describe exactly these answers (not stale, not partial)."""
+        return self.responses > 0 and self.answers == paired.n
+
+
+def response_level_kpis(
+    paired: PairedSums, responses: ResponseSums | None, *, level: float = 0.95
+) -> PairedKpis:
+    """Touchpoint KPIs whose mean intervals use the response as the unit (cluster-robust).
+
+    Falls back to the answer-level intervals of `paired_kpis` when the per-response sums do not
+    cover the answers (days aggregated before those sums existed).
+    """
+    figures = paired_kpis(paired, level=level)
+    if responses is None or not responses.covers(paired):
+        return figures
+    g, n = responses.responses, paired.n
+
+    def clustered(total: int, sumsq: int, cross: int) -> Estimate:
+        return clustered_mean(
+            ClusterSums(g, n, float(total), float(responses.sum_m2), float(sumsq), float(cross)),
+            level=level,
+        )
+
+    return replace(
+        figures,
+        expectation=clustered(paired.sum_e, responses.sumsq_e, responses.sum_me),
+        satisfaction=clustered(paired.sum_s, responses.sumsq_s, responses.sum_ms),
+        gap=clustered(paired.sum_gap, responses.sumsq_gap, responses.sum_mgap),
+        small_n=g < SMALL_N,
+    )

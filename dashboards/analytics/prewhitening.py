@@ -154,14 +154,21 @@ class LagSearch(Generic[K]):
 
 
 def lag_search(
-    series: Mapping[K, Sequence[float | None]], *, max_lag: int = 14, alpha: float = ALPHA
+    series: Mapping[K, Sequence[float | None]],
+    *,
+    followers: Mapping[K, Sequence[float | None]] | None = None,
+    max_lag: int = 14,
+    alpha: float = ALPHA,
 ) -> LagSearch[K]:
     """Search every ordered pair of series over lags 1..max_lag, Bonferroni over all of it.
 
-    strongest: the pair with the smallest corrected p-value (significant or not, for the
-    explanation "nothing significant; the closest was ..."); links: the significant ones.
+    followers: the later series of each touchpoint when it is another KPI (e.g. volume leads
+    satisfaction); by default the same series. strongest: the pair with the smallest corrected
+    p-value (significant or not, for "nothing significant; the closest was ..."); links: the
+    significant ones.
     """
-    keys = list(series)
+    later = series if followers is None else followers
+    keys = [k for k in series if k in later]
     lags = list(range(1, max_lag + 1))
     family = len(keys) * (len(keys) - 1) * len(lags)
     found: list[Link[K]] = []
@@ -170,7 +177,7 @@ def lag_search(
             if leader == follower:
                 continue
             res = prewhitened_ccf(
-                series[leader], series[follower], lags=lags, family=family, alpha=alpha
+                series[leader], later[follower], lags=lags, family=family, alpha=alpha
             )
             if res.best_lag is None or res.best_r is None or res.p_adjusted is None:
                 continue

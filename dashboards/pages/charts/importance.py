@@ -113,12 +113,17 @@ def ipa_chart(view: IpaView) -> Chart:
         shapes=shapes,
         annotations=annotations,
     )
-    focus = [r.touchpoint for r in points if r.quadrant == Quadrant.CONCENTRATE_HERE]
-    summary = (
-        _("Concentrate here: %(names)s.") % {"names": ", ".join(focus)}
-        if focus
-        else _("No touchpoint is both important and below average.")
-    )
+    focus = [r.touchpoint for r in points if r.supported]
+    unsure = [
+        r.touchpoint for r in points if r.quadrant == Quadrant.CONCENTRATE_HERE and not r.supported
+    ]
+    parts = [_("Concentrate here: %(names)s.") % {"names": ", ".join(focus)}] if focus else []
+    if unsure:
+        parts.append(
+            _("Possibly, but too few answers or too uncertain to say: %(names)s.")
+            % {"names": ", ".join(unsure)}
+        )
+    summary = " ".join(parts) or _("No touchpoint is both important and below average.")
     table = Table(
         [_("Touchpoint"), _("Importance"), _("Performance"), _("Quadrant"), _("Method")],
         [
@@ -157,7 +162,10 @@ def satrec_chart(view: SatRecView) -> Chart:
             "y": [r.nps.value for r in points],
             "text": [r.touchpoint for r in points],
             "textposition": "top center",
-            "textfont": {"size": 11, "color": [WARN if r.flagged else INK for r in points]},
+            "textfont": {
+                "size": 11,
+                "color": [WARN if r.flagged else MUTED if r.too_few else INK for r in points],
+            },
             "customdata": [percent(r.top2.value) for r in points],
             "marker": {
                 "size": [14 if r.flagged else 10 for r in points],
@@ -191,6 +199,7 @@ def satrec_chart(view: SatRecView) -> Chart:
         shapes=shapes,
     )
     flagged = [r for r in points if r.flagged]
+    too_few = [r.touchpoint for r in points if r.too_few]
     if flagged:
         summary = _("Satisfied, yet few promoters: %(items)s.") % {
             "items": "; ".join(
@@ -205,6 +214,10 @@ def satrec_chart(view: SatRecView) -> Chart:
         }
     else:
         summary = _("Every satisfying touchpoint also creates promoters.")
+    if too_few:
+        summary += " " + _(
+            "Satisfied with a low NPS, but too few answers to say so: %(names)s."
+        ) % {"names": ", ".join(too_few)}
     table = Table(
         [
             _("Touchpoint"),

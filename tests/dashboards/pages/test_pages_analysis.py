@@ -78,6 +78,7 @@ def test_every_chart_is_a_valid_plotly_figure(built: Built) -> None:
     charts = figures(page)
     assert set(charts) == {
         "chart-gaps",
+        "chart-funnel",
         "chart-ipa",
         "chart-satrec",
         "chart-heatmap",
