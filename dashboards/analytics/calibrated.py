@@ -16,7 +16,7 @@ Phase I (baseline, default the 56 days before the 7 monitored ones) estimates ro
 
 Phase II (the monitored window, default 7 days): the statistic is a weighted mean of the
 deviations x_t - centre_t with weights decaying by (1 - lam) per day of age (an EWMA over the
-window, precision-weighted), and its exact variance under "no change" from the covariance
+window; for means also weighted by each day's precision), and its exact variance under "no change" from the covariance
 tau_j tau_k phi^|j-k| + [j=k] within_j plus the uncertainty of the centre. Z is that deviation
 over its standard error; p is its two-sided normal p-value. Everything is vectorised over series
 (rows), so the simulation tests run exactly this code.
@@ -269,7 +269,9 @@ def window_counts(
     kappa = base.between[:, None]
     between_sd = np.sqrt(kappa) * expected
     sampling = expected
-    a = _window_weights(observed, expected + kappa * expected**2, lam)
+    # Equal weight per day (decaying with age), not by precision: a quiet Sunday with an expected
+    # half response would otherwise dominate, and its skewed Poisson count fakes "volume up".
+    a = _window_weights(observed, np.ones_like(expected), lam)
     effect = np.where(observed, a * (c - expected), 0.0).sum(axis=1)
     level = (a * expected).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

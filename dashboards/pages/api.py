@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxmonitor.errors import ApplicationError
-from dashboards.analytics import SMALL_N, Estimate, nps_kpi, paired_kpis
+from dashboards.analytics import SMALL_N, Estimate, paired_kpis
+from dashboards.analytics.intervals import nps_adjusted_wald, response_level_kpis
 from dashboards.statistics.selectors.export import EXPORT_COLUMNS, answer_export_rows
 from dashboards.statistics.selectors.kpis import TouchpointPeriod, kpi_rollup
 from touchpoints.models import Organisation
@@ -142,8 +143,9 @@ def _estimate(estimate: Estimate) -> dict[str, Any]:
 
 
 def _touchpoint_kpis(period: TouchpointPeriod, language: str) -> dict[str, Any]:
-    kpis = paired_kpis(period.paired)
-    nps = nps_kpi(period.nps)
+    # Touchpoint intervals use the response as unit; NPS the adjusted Wald (docs/statistics.md).
+    kpis = response_level_kpis(period.paired, period.response_sums)
+    nps = nps_adjusted_wald(period.nps)
     items = []
     for item in period.items:
         if item.paired is None:

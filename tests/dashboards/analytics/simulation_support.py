@@ -11,6 +11,8 @@ from scipy import stats
 SCALE = np.arange(1, 8)
 # Relative volume by weekday (Monday first): quieter weekends.
 WEEKLY_VOLUME = np.array([1.15, 1.1, 1.05, 1.05, 1.1, 0.8, 0.75])
+# An office touchpoint: hardly any answers at weekends (a Sunday expects a fraction of one).
+OFFICE_VOLUME = np.array([1.15, 1.05, 1.0, 1.0, 0.9, 0.2, 0.05])
 # Satisfaction by weekday (points): weekends a little better.
 WEEKLY_LEVEL = np.array([-0.05, -0.05, 0.0, 0.0, 0.0, 0.05, 0.05])
 
@@ -63,12 +65,15 @@ def touchpoints(
     step_from: int | None = None,
     first_weekday: int = 0,
     nps: bool = False,
+    weekly_volume: np.ndarray = WEEKLY_VOLUME,
 ) -> Days:
     """Stable touchpoints (one row each); `step` (points, per row) is added from day `step_from`."""
     weekday = (np.arange(days) + first_weekday) % 7
     rate = np.broadcast_to(np.asarray(volume, dtype=float), (series,))[:, None]
     wobble = np.exp(ar1(rng, (series, days), phi, volume_day_sd) - volume_day_sd**2 / 2)
-    responses = rng.poisson(rate * WEEKLY_VOLUME[weekday][None, :] * wobble)
+    # One weekly rhythm for all rows (7,) or one per row (S, 7).
+    rhythm = np.atleast_2d(weekly_volume)[:, weekday]
+    responses = rng.poisson(rate * rhythm * wobble)
     latent = level + WEEKLY_LEVEL[weekday][None, :] + ar1(rng, (series, days), phi, day_sd)
     if step is not None and step_from is not None:
         latent[:, step_from:] += np.asarray(step, dtype=float)[:, None]

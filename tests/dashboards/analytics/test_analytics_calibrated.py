@@ -22,6 +22,8 @@ from dashboards.analytics.discoveries import (
     what_changed,
 )
 from tests.dashboards.analytics.simulation_support import (
+    OFFICE_VOLUME,
+    WEEKLY_VOLUME,
     Rolling,
     alerts_with_cooldown,
     onsets,
@@ -124,7 +126,17 @@ def _organisation_days(rng: np.random.Generator, orgs: int) -> dict[str, Rolling
         data = touchpoints(rng, series=series, days=FIRST + DAYS, volume=volume, **kwargs)
         out[kpi] = rolling_tests(data, first=FIRST, days=DAYS)
         if kpi == "satisfaction":
-            out["volume"] = rolling_tests(data, first=FIRST, days=DAYS, counts=True)
+            # Half the touchpoints keep office hours: almost no answers at weekends.
+            office = touchpoints(
+                rng,
+                series=series,
+                days=FIRST + DAYS,
+                volume=volume,
+                weekly_volume=np.where(
+                    (np.arange(series) % 2)[:, None], OFFICE_VOLUME, WEEKLY_VOLUME
+                ),
+            )
+            out["volume"] = rolling_tests(office, first=FIRST, days=DAYS, counts=True)
     return out
 
 
