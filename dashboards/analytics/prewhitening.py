@@ -4,9 +4,9 @@ Daily KPI series are autocorrelated (a weekly rhythm, slow drifts), and the cros
 of two autocorrelated series scatters far wider than the white-noise band +-1.96/sqrt(n): two
 unrelated touchpoints with the same weekly rhythm correlate at lag 7. Box & Jenkins'
 prewhitening removes that: take out each series' weekday means (the rhythm every touchpoint
-shares), fit an autoregressive model AR(p) to the leading series x (Yule-Walker,
-p = AR_ORDER = 7 so a weekly rhythm is covered, fewer for short series), filter both x and y with
-it, and correlate the filtered series. If x does not move y, the filtered cross-correlations are
+shares), fit an autoregressive model AR(p) to the leading series x (Yule-Walker on x with
+outlying days pulled in to 3 robust SDs, so a campaign pulse is not mistaken for momentum;
+p = AR_ORDER = 7, fewer for short series), filter both x and y with it, and correlate the filtered series. If x does not move y, the filtered cross-correlations are
 approximately independent N(0, 1/n') with n' the filtered length, so the band +-z/sqrt(n')
 matches them.
 
@@ -31,6 +31,7 @@ from .lags import align
 K = TypeVar("K", bound=Hashable)
 
 AR_ORDER = 7
+OUTLIER_SD = 3.0
 ALPHA = 0.05
 MIN_FILTERED = 20
 """Filtered days a pair needs before it is tested."""
@@ -52,6 +53,19 @@ def deseasonalise(x: np.ndarray) -> np.ndarray:
     weekday = np.arange(x.size) % 7
     means = np.bincount(weekday, weights=x, minlength=7) / np.bincount(weekday, minlength=7)
     return x - means[weekday]
+
+
+def clipped(x: np.ndarray, k: float = OUTLIER_SD) -> np.ndarray:
+    """x with values beyond median +- k robust SDs (1.4826 MAD) pulled to that bound.
+
+    Only for fitting the AR model: a campaign pulse would otherwise look like strong
+    autocorrelation, and the filter would flatten the very pulse whose echo is looked for.
+    """
+    centre = float(np.median(x))
+    spread = 1.4826 * float(np.median(np.abs(x - centre)))
+    if spread <= 0.0:
+        return x
+    return np.clip(x, centre - k * spread, centre + k * spread)
 
 
 def ar_filter(x: np.ndarray, coef: np.ndarray, mean: float) -> np.ndarray:
@@ -105,7 +119,7 @@ def prewhitened_ccf(
         return empty
     xs, ys = deseasonalise(xs), deseasonalise(ys)
     order = _order(xs.size)
-    coef = yule_walker(xs, order)
+    coef = yule_walker(clipped(xs), order)
     ex = ar_filter(xs, coef, 0.0)
     ey = ar_filter(ys, coef, 0.0)
     n = ex.size
