@@ -32,6 +32,7 @@ from dashboards.statistics.selectors.kpis import DaySums, TouchpointPeriod
 
 # Days before the period that the trend chart shows as its (marked) baseline.
 TREND_BASELINE_DAYS = 56
+MIN_TREND_BASELINE_DAYS = 28
 # Touchpoints (by responses) that the heatmap and the search for the strongest link consider:
 # a 200 x 200 heatmap is unreadable and the pairwise search grows with the square.
 LINK_CANDIDATES = 20
@@ -347,9 +348,15 @@ def trend_view(
     period_start: date | None = None,
 ) -> TrendView:
     values = kpi_series(days)[kpi]
-    # The baseline is every day before the period (at most TREND_BASELINE_DAYS), marked on it.
+    # The baseline is the days before the period (at most TREND_BASELINE_DAYS), marked on the
+    # chart; with fewer than four weeks of them, the chart's own default (all but the last week).
     before = sum(1 for d in days if period_start is not None and d.day < period_start)
-    chart = control_chart(values, baseline=before if before else None)
+    if before < MIN_TREND_BASELINE_DAYS:
+        days = [d for d in days if period_start is None or d.day >= period_start]
+        return TrendView(
+            tp, kpi, [d.day for d in days], control_chart(kpi_series(days)[kpi]), chosen_by_default
+        )
+    chart = control_chart(values, baseline=before)
     return TrendView(tp, kpi, [d.day for d in days], chart, chosen_by_default, period_start)
 
 
