@@ -16,8 +16,9 @@ Phase I (baseline, default the 56 days before the 7 monitored ones) estimates ro
 
 Phase II (the monitored window, default 7 days): the statistic is a weighted mean of the
 deviations x_t - centre_t with weights decaying by (1 - lam) per day of age (an EWMA over the
-window; for means also weighted by each day's precision), and its exact variance under "no change" from the covariance
-tau_j tau_k phi^|j-k| + [j=k] within_j plus the uncertainty of the centre. Z is that deviation
+window; for means also weighted by each day's precision), and its exact variance under "no
+change" from the covariance tau_j tau_k phi^|j-k| + [j=k] within_j plus the uncertainty of the
+centre. Z is that deviation
 over its standard error; p is its two-sided normal p-value. Everything is vectorised over series
 (rows), so the simulation tests run exactly this code.
 """

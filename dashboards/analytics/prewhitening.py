@@ -1,19 +1,19 @@
 """Lag explorer that tells the truth: prewhitened cross-correlation, corrected for the search.
 
-Daily KPI series are autocorrelated (a weekly rhythm, slow drifts), and the cross-correlation
-of two autocorrelated series scatters far wider than the white-noise band +-1.96/sqrt(n): two
-unrelated touchpoints with the same weekly rhythm correlate at lag 7. Box & Jenkins'
-prewhitening removes that: take out each series' weekday means (the rhythm every touchpoint
-shares), fit an autoregressive model AR(p) to the leading series x (Yule-Walker on x with
-outlying days pulled in to 3 robust SDs, so a campaign pulse is not mistaken for momentum;
-p = AR_ORDER = 7, fewer for short series), filter both x and y with it, and correlate the filtered series. If x does not move y, the filtered cross-correlations are
-approximately independent N(0, 1/n') with n' the filtered length, so the band +-z/sqrt(n')
-matches them.
+Daily KPI series are autocorrelated (a weekly rhythm, slow drifts), and the cross-correlation of
+two autocorrelated series scatters far wider than the white-noise band +-1.96/sqrt(n): two
+unrelated touchpoints with the same weekly rhythm correlate at lag 7. Box & Jenkins' prewhitening
+removes that: take out each series' weekday means (the rhythm every touchpoint shares), fit an
+autoregressive model AR(p) to the leading series x (Yule-Walker on x with outlying days pulled in
+to 3 robust SDs, so a campaign pulse is not mistaken for momentum; p = AR_ORDER = 7, fewer for
+short series), filter both x and y with it, and correlate the filtered series. If x does not move
+y, the filtered cross-correlations are approximately independent N(0, 1/n') with n' the filtered
+length, so the band +-z/sqrt(n') matches them.
 
 A search over P touchpoints (ordered pairs, lags 1..L) runs m = P (P - 1) L tests. The link is
-called significant only when its two-sided p-value, 2 (1 - Phi(|r| sqrt(n'))), stays below
-alpha after Bonferroni's correction for all m tests. With nothing significant the result says so;
-the page must not name a "strongest link" then.
+called significant only when its two-sided p-value, 2 (1 - Phi(|r| sqrt(n'))), stays below alpha
+after Bonferroni's correction for all m tests. With nothing significant the result says so; the
+page must not name a "strongest link" then.
 """
 
 from __future__ import annotations

@@ -12,22 +12,27 @@ the simple sense (negative eigenvalues raised to EIGEN_FLOOR, rescaled to a unit
 `adjusted` says so; the page then marks the weights as approximate.
 
 Bootstrap: percentile intervals from resampling the units (customers or days) B times; a driver
-whose interval includes 0 (its lower end at 0 up to rounding) is shown greyed.
+whose interval reaches 0 (its lower end below ZERO) is shown as "may be 0".
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from .correlation import pairwise_correlations
 
+K = TypeVar("K", bound=Hashable)
+
 PSD_TOLERANCE = 1e-8
 EIGEN_FLOOR = 1e-6
 BOOTSTRAP = 500
-ZERO = 1e-3
-"""A weight's lower bound below this counts as "includes 0" (weights are never negative)."""
+ZERO = 0.01
+"""A lower bound below this (1 % of the variance) counts as "includes 0" (weights are >= 0)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +107,26 @@ def _weights_of(data: np.ndarray) -> RelativeWeights:
     np.fill_diagonal(r, 1.0)
     k = data.shape[1] - 1
     return relative_weights(r[:k, :k], r[:k, k], n=data.shape[0])
+
+
+def linked_matrix(
+    linked: Mapping[K, Sequence[tuple[Hashable, float, float]]],
+) -> tuple[list[K], np.ndarray, np.ndarray]:
+    """Customers x touchpoints satisfaction (NaN where a customer did not answer there) and the
+    customers' NPS, from (customer, satisfaction, NPS) rows per touchpoint; repeated answers of
+    a customer are averaged, as in `importance`."""
+    keys = list(linked)
+    sat: dict[tuple[K, Hashable], list[float]] = defaultdict(list)
+    nps: dict[Hashable, list[float]] = defaultdict(list)
+    for key, rows in linked.items():
+        for customer, satisfaction, score in rows:
+            sat[(key, customer)].append(float(satisfaction))
+            nps[customer].append(float(score))
+    customers = list(nps)
+    row_of = {c: i for i, c in enumerate(customers)}
+    column_of = {k: j for j, k in enumerate(keys)}
+    matrix = np.full((len(customers), len(keys)), np.nan)
+    for (key, customer), values in sat.items():
+        matrix[row_of[customer], column_of[key]] = sum(values) / len(values)
+    outcome = np.array([sum(v) / len(v) for v in nps.values()])
+    return keys, matrix, outcome

@@ -145,6 +145,15 @@ class TouchpointImportance(models.Model):
     performance = models.FloatField(
         _("mean satisfaction"), null=True, blank=True, help_text=_("over the same period")
     )
+    # Johnson's relative weight among the linked touchpoints (shares of R^2), bootstrap interval;
+    # R^2, customers and whether the correlation matrix had to be repaired are the same on every
+    # row of the organisation.
+    weight = models.FloatField(_("relative weight"), null=True, blank=True)
+    weight_low = models.FloatField(_("relative weight, lower bound"), null=True, blank=True)
+    weight_high = models.FloatField(_("relative weight, upper bound"), null=True, blank=True)
+    r_squared = models.FloatField(_("R²"), null=True, blank=True)
+    weight_n = models.PositiveIntegerField(_("customers in the relative weights"), default=0)
+    weight_adjusted = models.BooleanField(_("correlations repaired"), default=False)
 
     class Meta:
         verbose_name = _("touchpoint importance")

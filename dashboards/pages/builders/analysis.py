@@ -71,6 +71,9 @@ class IpaRow:
     # In "concentrate here" with evidence: importance interval above the split, satisfaction
     # interval below it, enough responses.
     supported: bool = False
+    # Johnson's relative weight (share of R^2) with its bootstrap interval, when computed.
+    weight: float | None = None
+    weight_ci: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ class IpaView:
     importance_split: float | None
     performance_split: float | None
     computed_at: datetime | None
+    r_squared: float | None = None
+    weight_n: int = 0
+    weight_adjusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,11 +234,22 @@ def ipa_view(periods: list[TouchpointPeriod], stored: list[StoredImportance]) ->
             performance=p.performance,
             quadrant=p.quadrant,
             supported=supported(p.key, p.quadrant),
+            weight=by_tp[p.key].weight if p.key in by_tp else None,
+            weight_ci=by_tp[p.key].weight_ci if p.key in by_tp else None,
         )
         for p in result.points
     ]
     computed = max((s.computed_at for s in stored), default=None)
-    return IpaView(rows, result.importance_split, result.performance_split, computed)
+    weighted = next((s for s in stored if s.r_squared is not None), None)
+    return IpaView(
+        rows,
+        result.importance_split,
+        result.performance_split,
+        computed,
+        weighted.r_squared if weighted else None,
+        weighted.weight_n if weighted else 0,
+        weighted.weight_adjusted if weighted else False,
+    )
 
 
 def satrec_view(periods: list[TouchpointPeriod]) -> SatRecView:

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from dashboards.analytics.importance import Quadrant
+from dashboards.analytics.relative_weights import ZERO
 from dashboards.pages.builders.analysis import (
     IpaView,
     SatRecView,
@@ -20,6 +21,7 @@ from dashboards.pages.charts.base import (
     chart_axis,
     chart_layout,
     empty_chart,
+    interval_text,
 )
 from dashboards.pages.formatting import num, percent, signed
 
@@ -125,7 +127,14 @@ def ipa_chart(view: IpaView) -> Chart:
         )
     summary = " ".join(parts) or _("No touchpoint is both important and below average.")
     table = Table(
-        [_("Touchpoint"), _("Importance"), _("Performance"), _("Quadrant"), _("Method")],
+        [
+            _("Touchpoint"),
+            _("Importance"),
+            _("Performance"),
+            _("Quadrant"),
+            _("Method"),
+            _("Relative weight (95% CI)"),
+        ],
         [
             [
                 r.touchpoint,
@@ -133,11 +142,45 @@ def ipa_chart(view: IpaView) -> Chart:
                 num(r.performance, 2),
                 quadrant_label(r.quadrant),
                 _method_label(r.method),
+                _weight_text(r.weight, r.weight_ci),
             ]
             for r in view.rows
         ],
     )
-    return Chart(chart_id, {"data": data, "layout": layout}, summary, table, 460)
+    return Chart(
+        chart_id, {"data": data, "layout": layout}, summary, table, 460, notes=_weight_notes(view)
+    )
+
+
+def _weight_text(weight: float | None, ci: tuple[float, float] | None) -> str:
+    if weight is None:
+        return "–"
+    text = f"{num(weight, 3)} {interval_text(ci, 3)}"
+    # An interval reaching 0 (weights are never negative): shown, but not as a driver.
+    if ci is not None and ci[0] <= ZERO:
+        text += " · " + _("may be 0")
+    return text
+
+
+def _weight_notes(view: IpaView) -> list[str]:
+    if view.r_squared is None:
+        return []
+    notes = [
+        _(
+            "Relative weights (Johnson): each linked touchpoint's share of the explained variance "
+            "of recommendation; they add up to R² = %(r2)s over %(n)s customers."
+        )
+        % {"r2": num(view.r_squared, 2), "n": view.weight_n}
+    ]
+    if view.weight_adjusted:
+        notes.append(
+            _(
+                "The pairwise correlations were not consistent (customers answer at different "
+                "touchpoints) and were adjusted to the nearest consistent matrix: the weights "
+                "are approximate."
+            )
+        )
+    return notes
 
 
 def _method_label(method: str | None) -> str:
