@@ -24,8 +24,6 @@ from typing import TypeVar
 
 import numpy as np
 
-from .correlation import pairwise_correlations
-
 K = TypeVar("K", bound=Hashable)
 
 PSD_TOLERANCE = 1e-8
@@ -65,12 +63,21 @@ def nearest_psd_correlation(r: np.ndarray) -> tuple[np.ndarray, bool, float]:
 
 
 def relative_weights(r_xx: np.ndarray, r_xy: np.ndarray, *, n: int = 0) -> RelativeWeights:
-    """Johnson's relative weights from the correlation matrix (see the module docstring)."""
-    matrix, adjusted, smallest = nearest_psd_correlation(np.asarray(r_xx, dtype=float))
+    """Johnson's relative weights from the correlation matrix (see the module docstring).
+
+    The PSD check and repair act on the joint matrix of drivers and outcome: only a consistent
+    joint matrix guarantees 0 <= R^2 <= 1.
+    """
+    k = len(r_xy)
+    joint = np.eye(k + 1)
+    joint[:k, :k] = np.asarray(r_xx, dtype=float)
+    joint[:k, k] = joint[k, :k] = np.asarray(r_xy, dtype=float)
+    joint, adjusted, smallest = nearest_psd_correlation(joint)
+    matrix, target = joint[:k, :k], joint[:k, k]
     eig, vec = np.linalg.eigh(matrix)
     eig = np.maximum(eig, 0.0)
     lam = vec @ np.diag(np.sqrt(eig)) @ vec.T
-    beta = np.linalg.lstsq(lam, np.asarray(r_xy, dtype=float), rcond=None)[0]
+    beta = np.linalg.lstsq(lam, target, rcond=None)[0]
     weights = (lam**2) @ (beta**2)
     return RelativeWeights([float(w) for w in weights], float(weights.sum()), n, adjusted, smallest)
 
@@ -84,14 +91,15 @@ def relative_weights_of_data(
     level: float = 0.95,
 ) -> RelativeWeights:
     """Weights from unit-level data (NaN = not observed: pairwise-complete correlations) with
-    percentile bootstrap intervals from resampling units."""
+    percentile bootstrap intervals from resampling units (as multinomial unit weights)."""
     data = np.column_stack([drivers, outcome])
-    point = _weights_of(data)
-    rng = np.random.default_rng(seed)
     rows = data.shape[0]
+    point = _weights_of(data, np.ones(rows))
+    rng = np.random.default_rng(seed)
     draws = np.empty((bootstrap, drivers.shape[1]))
     for b in range(bootstrap):
-        draws[b] = _weights_of(data[rng.integers(0, rows, rows)]).weights
+        counts = np.bincount(rng.integers(0, rows, rows), minlength=rows).astype(float)
+        draws[b] = _weights_of(data, counts).weights
     tail = (1 - level) / 2
     low = np.nanquantile(draws, tail, axis=0)
     high = np.nanquantile(draws, 1 - tail, axis=0)
@@ -101,9 +109,27 @@ def relative_weights_of_data(
     )
 
 
-def _weights_of(data: np.ndarray) -> RelativeWeights:
-    r, _n = pairwise_correlations(data)
-    r = np.nan_to_num(r, nan=0.0)
+def weighted_pairwise(data: np.ndarray, weights: np.ndarray, *, min_pairs: int = 3) -> np.ndarray:
+    """Pearson r between all columns over the rows both observe (NaN = missing), each row
+    counted `weights` times; NaN where fewer than min_pairs rows are shared or no spread."""
+    seen = np.isfinite(data).astype(float)
+    x = np.where(seen > 0, data, 0.0)
+    w_seen = seen * weights[:, None]
+    n = w_seen.T @ seen  # [i, j]: weighted rows where both i and j are observed
+    sx = (w_seen * x).T @ seen  # sum of column i over the rows shared with j
+    sxx = (w_seen * x * x).T @ seen
+    sxy = (w_seen * x).T @ x
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sx.T / n
+        var_i = sxx - sx * sx / n
+        r = cov / np.sqrt(var_i * var_i.T)
+    count = seen.T @ (seen * (weights[:, None] > 0))
+    r[(count < min_pairs) | ~np.isfinite(r)] = np.nan
+    return np.clip(r, -1.0, 1.0)
+
+
+def _weights_of(data: np.ndarray, weights: np.ndarray) -> RelativeWeights:
+    r = np.nan_to_num(weighted_pairwise(data, weights), nan=0.0)
     np.fill_diagonal(r, 1.0)
     k = data.shape[1] - 1
     return relative_weights(r[:k, :k], r[:k, k], n=data.shape[0])

@@ -7,9 +7,11 @@ import statsmodels.api as sm
 from scipy import stats
 
 from dashboards.analytics.funnel import funnel, limits
+from dashboards.analytics.correlation import pairwise_correlations
 from dashboards.analytics.relative_weights import (
     relative_weights,
     relative_weights_of_data,
+    weighted_pairwise,
 )
 
 
@@ -90,3 +92,27 @@ def test_funnel_limits_and_false_outside_rate(capsys: pytest.CaptureFixture[str]
     with capsys.disabled():
         print(f"\nfunnel: in-control touchpoints outside the 99.8 % limits: {outside:.2%}")
     assert outside <= 0.004
+
+
+def test_weighted_pairwise_equals_the_pairwise_correlations_and_repeats_rows() -> None:
+    rng = np.random.default_rng(8)
+    data = rng.normal(size=(60, 4))
+    data[rng.random((60, 4)) < 0.4] = np.nan
+    ones = weighted_pairwise(data, np.ones(60))
+    expected, _n = pairwise_correlations(data)
+    off = ~np.eye(4, dtype=bool)
+    assert ones[off] == pytest.approx(expected[off], abs=1e-12)
+    counts = rng.integers(0, 3, 60).astype(float)
+    repeated = np.repeat(data, counts.astype(int), axis=0)
+    assert weighted_pairwise(data, counts)[off] == pytest.approx(
+        pairwise_correlations(repeated)[0][off], abs=1e-12
+    )
+
+
+def test_an_inconsistent_joint_matrix_still_gives_r2_within_0_and_1() -> None:
+    # Pairwise-complete correlations of drivers that never share a customer can contradict each
+    # other and the outcome; repaired jointly, R^2 stays a share
+    r_xx = np.array([[1.0, -0.9, -0.9], [-0.9, 1.0, -0.9], [-0.9, -0.9, 1.0]])
+    result = relative_weights(r_xx, np.array([0.8, 0.8, 0.8]))
+    assert result.adjusted
+    assert 0.0 <= result.r_squared <= 1.0
