@@ -29,6 +29,7 @@ K = TypeVar("K", bound=Hashable)
 PSD_TOLERANCE = 1e-8
 EIGEN_FLOOR = 1e-6
 BOOTSTRAP = 500
+MIN_OVERLAP = 10
 ZERO = 0.01
 """A lower bound below this (1 % of the variance) counts as "includes 0" (weights are >= 0)."""
 
@@ -129,7 +130,8 @@ def weighted_pairwise(data: np.ndarray, weights: np.ndarray, *, min_pairs: int =
 
 
 def _weights_of(data: np.ndarray, weights: np.ndarray) -> RelativeWeights:
-    r = np.nan_to_num(weighted_pairwise(data, weights), nan=0.0)
+    # Pairs sharing fewer than MIN_OVERLAP units count as uncorrelated (as in `importance`).
+    r = np.nan_to_num(weighted_pairwise(data, weights, min_pairs=MIN_OVERLAP), nan=0.0)
     np.fill_diagonal(r, 1.0)
     k = data.shape[1] - 1
     return relative_weights(r[:k, :k], r[:k, k], n=data.shape[0])

@@ -240,7 +240,7 @@ def ipa_view(periods: list[TouchpointPeriod], stored: list[StoredImportance]) ->
         for p in result.points
     ]
     computed = max((s.computed_at for s in stored), default=None)
-    weighted = next((s for s in stored if s.r_squared is not None), None)
+    weighted = next((s for s in stored if s.r_squared is not None or s.weight_adjusted), None)
     return IpaView(
         rows,
         result.importance_split,

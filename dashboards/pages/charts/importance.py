@@ -163,24 +163,23 @@ def _weight_text(weight: float | None, ci: tuple[float, float] | None) -> str:
 
 
 def _weight_notes(view: IpaView) -> list[str]:
+    if view.weight_adjusted:
+        return [
+            _(
+                "Relative weights cannot be computed for this period: customers overlap too "
+                "little between touchpoints for a consistent correlation matrix. Importance is "
+                "the correlation of each touchpoint with recommendation on its own."
+            )
+        ]
     if view.r_squared is None:
         return []
-    notes = [
+    return [
         _(
             "Relative weights (Johnson): each linked touchpoint's share of the explained variance "
             "of recommendation; they add up to R² = %(r2)s over %(n)s customers."
         )
         % {"r2": num(view.r_squared, 2), "n": view.weight_n}
     ]
-    if view.weight_adjusted:
-        notes.append(
-            _(
-                "The pairwise correlations were not consistent (customers answer at different "
-                "touchpoints) and were adjusted to the nearest consistent matrix: the weights "
-                "are approximate."
-            )
-        )
-    return notes
 
 
 def _method_label(method: str | None) -> str:

@@ -122,6 +122,11 @@ def _relative_weights(
     intervals: list[tuple[float | None, float | None]] = (
         list(result.intervals) if result.intervals else [(None, None)] * len(keys)
     )
+    if result.adjusted:
+        # Customers overlap too little for a consistent correlation matrix: no weights, said so
+        # on the page; the bivariate correlation stays.
+        none = {"weight": None, "weight_low": None, "weight_high": None, "r_squared": None}
+        return {key: none | {"weight_n": result.n, "weight_adjusted": True} for key in keys}
     return {
         key: {
             "weight": weight,
