@@ -346,10 +346,10 @@ class ResponseCreateApi(APIView):
             client_ip=client_ip_from_request(request._request), public_key=public_key
         )
         if wait is not None:
-            raise _Throttled(wait)
+            raise _ThrottledError(wait)
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, _Throttled):
+        if isinstance(exc, _ThrottledError):
             response = Response(
                 {
                     "detail": _("Too many requests. Try again in %(seconds)d seconds.")
@@ -384,7 +384,7 @@ class ResponseCreateApi(APIView):
         return any(allowed.lower() == wanted for allowed in touchpoint.origin_list)
 
 
-class _Throttled(Exception):
+class _ThrottledError(Exception):
     def __init__(self, wait: int) -> None:
         super().__init__(wait)
         self.wait = wait

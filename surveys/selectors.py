@@ -88,15 +88,6 @@ def survey_active_for_key(*, public_key: str) -> ActiveSurvey | None:
     )
 
 
-def survey_get_active(*, touchpoint_id: int) -> Survey | None:
-    """The active survey version of a touchpoint with its items, or None."""
-    return (
-        Survey.objects.filter(touchpoint_id=touchpoint_id, is_active=True)
-        .prefetch_related("items")
-        .first()
-    )
-
-
 def response_get_by_submission(*, touchpoint_id: int, submission_id: str) -> Response | None:
     """The response stored under an idempotency key, or None."""
     return Response.objects.filter(touchpoint_id=touchpoint_id, submission_id=submission_id).first()

@@ -59,7 +59,6 @@ PUBLIC_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 VALUE_KINDS = (Item.Kind.NPS, Item.Kind.OVERALL, Item.Kind.EFFORT)
-TEXT_KINDS = (Item.Kind.COMMENT, Item.Kind.CONTACT)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import admin
-from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -17,8 +16,6 @@ from dashboards.monitoring.models import (
     FollowUp,
     WebhookEndpoint,
 )
-from dashboards.monitoring.services import alert_rules_create_defaults
-from touchpoints.models import Organisation
 
 
 @admin.register(AlertRule)
@@ -156,21 +153,3 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("user__username", "user__email")
     raw_id_fields = ("user",)
-
-
-# A new organisation starts with the default alert rules. touchpoints cannot import dashboards
-# (apps depend one way), so its organisation admin is extended from here.
-_organisation_admin = admin.site._registry.get(Organisation)
-if _organisation_admin is not None:
-    _OrganisationAdminBase: Any = type(_organisation_admin)
-
-    class OrganisationAdmin(_OrganisationAdminBase):  # type: ignore[valid-type,misc]
-        def save_related(
-            self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
-        ) -> None:
-            super().save_related(request, form, formsets, change)
-            if not change:
-                alert_rules_create_defaults(organisation=form.instance)
-
-    admin.site.unregister(Organisation)
-    admin.site.register(Organisation, OrganisationAdmin)

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from cxmonitor.errors import ApplicationError
 from dashboards.analytics import SMALL_N, Estimate, paired_kpis
 from dashboards.analytics.intervals import nps_adjusted_wald, response_level_kpis
+from dashboards.pages.exports import spreadsheet_safe
 from dashboards.statistics.selectors.export import EXPORT_COLUMNS, answer_export_rows
 from dashboards.statistics.selectors.kpis import TouchpointPeriod, kpi_rollup
 from touchpoints.models import Organisation
@@ -27,7 +28,6 @@ from touchpoints.selectors import organisation_list_for_user, user_is_consultant
 # Longest period one KPI request may span: three years (with a leap day).
 MAX_PERIOD_DAYS = 3 * 365 + 1
 # Cells a spreadsheet would run as a formula; such cells get a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _DatedQuery(serializers.Serializer):
@@ -256,18 +256,11 @@ class _EchoBuffer:
         return value
 
 
-def _safe(cell: Any) -> Any:
-    """Neutralise spreadsheet formulas (CSV injection) in text cells."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
-        return "'" + cell
-    return cell
-
-
 def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
     writer = csv.writer(_EchoBuffer())
     yield writer.writerow(EXPORT_COLUMNS)
     for row in rows:
-        yield writer.writerow([_safe(cell) for cell in row])
+        yield writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
 class ResponseExportApi(APIView):

@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.conf import settings
@@ -112,7 +112,7 @@ def test_a_burst_of_1000_submissions_schedules_the_day_once(
 
 def test_other_days_and_touchpoints_are_scheduled_separately() -> None:
     a, b = make_setup(), make_setup()
-    day1, day2 = datetime(2024, 5, 1).date(), datetime(2024, 5, 2).date()
+    day1, day2 = date(2024, 5, 1), date(2024, 5, 2)
     with celery_conf(task_always_eager=False) as app, aggregation_calls() as calls:
         try:
             for tp, day in [(a, day1), (a, day1), (a, day2), (b, day1), (b, day2), (b, day2)]:

@@ -22,6 +22,7 @@ from dashboards.analytics.intervals import (
 from dashboards.analytics.lags import CorrelationMatrix, correlation_matrix
 from dashboards.analytics.monitoring import ControlChart, control_chart
 from dashboards.analytics.prewhitening import PrewhitenedLags, lag_search, prewhitened_ccf
+from dashboards.analytics.vocabulary import Kpi
 from dashboards.pages.builders.comments import CommentsView
 from dashboards.pages.builders.dashboard import SignalRow, day_kpis
 from dashboards.pages.builders.funnel import FunnelView
@@ -37,8 +38,6 @@ MIN_TREND_BASELINE_DAYS = 28
 # a 200 x 200 heatmap is unreadable and the pairwise search grows with the square.
 LINK_CANDIDATES = 20
 MAX_LAG = 14
-GAP_CHART_ROWS = 20
-KPI_KEYS = ("satisfaction", "gap", "nps", "volume")
 
 
 @dataclass(frozen=True)
@@ -325,8 +324,8 @@ def strongest_link(
     """
     keys = [tp.touchpoint_id for tp in candidates]
     search = lag_search(
-        {k: series[k]["volume"] for k in keys},
-        followers={k: series[k]["satisfaction"] for k in keys},
+        {k: series[k][Kpi.VOLUME] for k in keys},
+        followers={k: series[k][Kpi.SATISFACTION] for k in keys},
         max_lag=MAX_LAG,
     )
     best = search.strongest

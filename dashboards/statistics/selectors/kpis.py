@@ -16,15 +16,15 @@ from django.utils import timezone
 
 from dashboards.analytics import PairedSums, ValueSums
 from dashboards.analytics.intervals import ResponseSums
+from dashboards.statistics.block_calendar import PeriodUnits, period_units
 from dashboards.statistics.models import (
+    RESPONSE_SUMS,
     DailyStat,
     StatBlock,
     TouchpointBlock,
     TouchpointDay,
     WorkerHeartbeat,
 )
-from dashboards.statistics.services.blocks import PeriodUnits, period_units
-from dashboards.statistics.services.response_sums import RESPONSE_SUMS
 from surveys.models import Item
 from touchpoints.models import Touchpoint
 

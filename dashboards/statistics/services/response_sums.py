@@ -23,19 +23,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from dashboards.statistics.models import RESPONSE_SUMS
 from surveys.models import Answer, Item
 
-RESPONSE_SUMS = (
-    "resp_paired",
-    "resp_answers",
-    "resp_sum_m2",
-    "resp_sumsq_s",
-    "resp_sum_ms",
-    "resp_sumsq_e",
-    "resp_sum_me",
-    "resp_sumsq_gap",
-    "resp_sum_mgap",
-)
+__all__ = ["RESPONSE_SUMS", "response_sum_aggregates", "response_sum_annotations"]
 
 
 def _per_response(aggregate: Any) -> Coalesce:
