@@ -59,7 +59,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class ClosedSerializer(serializers.Serializer):
+class ClosedSerializer(serializers.Serializer[Any]):
     """Refuses keys it does not declare: the schema is closed."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -171,7 +171,7 @@ class _AnswerSerializer(ClosedSerializer):
         ref_name = "ResponseCreateAnswer"
 
 
-class _ErrorSerializer(serializers.Serializer):
+class _ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     # Declared fields leave the class namespace, so this does not shadow Serializer.errors.
     errors = serializers.DictField(  # type: ignore[assignment]
@@ -234,7 +234,7 @@ class ResponseCreateApi(APIView):
         class Meta:
             ref_name = "ResponseCreateInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         id = serializers.IntegerField()
         created = serializers.BooleanField()
 

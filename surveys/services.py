@@ -271,6 +271,14 @@ def _validate_customer_id(errors: dict[str, list[str]], value: object) -> str | 
     return customer_key_from_id(stripped) if stripped else None
 
 
+def _validate_contact_consent(errors: dict[str, list[str]], value: object) -> bool:
+    """The consent flag; anything but a boolean is an error."""
+    if not isinstance(value, bool):
+        errors["contact_consent"] = [_("Enter true or false.")]
+        return False
+    return value
+
+
 def _validate(
     submission: SubmissionInput, items: Mapping[int, ItemSpec], scale: tuple[int, int]
 ) -> _Clean:
@@ -281,11 +289,8 @@ def _validate(
         errors["channel"] = [
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(Response.Channel.values)}
         ]
-    if not isinstance(submission.contact_consent, bool):
-        errors["contact_consent"] = [_("Enter true or false.")]
-    answers = _validate_answers(
-        errors, submission.answers, items, scale, submission.contact_consent is True
-    )
+    contact_consent = _validate_contact_consent(errors, submission.contact_consent)
+    answers = _validate_answers(errors, submission.answers, items, scale, contact_consent)
     segment = _validate_segment(errors, submission.segment)
     submitted_at = _validate_submitted_at(errors, submission.submitted_at)
     customer_key = _validate_customer_id(errors, submission.customer_id)

@@ -120,7 +120,7 @@ def _respond(
     # Each rendering carries its own submission id: a cached copy would merge two customers.
     response["Cache-Control"] = "no-store"
     if origins:
-        response.xframe_options_exempt = True  # type: ignore[attr-defined]
+        response.xframe_options_exempt = True
     return response
 
 
@@ -325,7 +325,7 @@ def _embed_source_cached() -> bytes:
 
 def _embed_source_read() -> bytes:
     path = finders.find(EMBED_SOURCE)
-    if not path or isinstance(path, list):
+    if not path:
         raise Http404("embed.js is missing")
     with open(path, "rb") as source:
         return source.read()

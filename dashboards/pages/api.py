@@ -30,12 +30,12 @@ MAX_PERIOD_DAYS = 3 * 365 + 1
 # Cells a spreadsheet would run as a formula; such cells get a leading quote.
 
 
-class _DatedQuery(serializers.Serializer):
+class _DatedQuery(serializers.Serializer[Any]):
     """Query parameters `from` and `to` (a Python keyword, hence declared in get_fields)."""
 
     date_required = True
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         required = self.date_required
         return {
@@ -55,7 +55,7 @@ class _DatedQuery(serializers.Serializer):
         return attrs
 
 
-def _query(serializer: serializers.Serializer) -> dict[str, Any]:
+def _query(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
     """Validated query parameters, or a 400 with a message per field."""
     if not serializer.is_valid():
         fields = {
@@ -80,7 +80,7 @@ def _organisations(request: Request, slug: str | None) -> list[Organisation]:
     return list(organisations)
 
 
-class _EstimateSerializer(serializers.Serializer):
+class _EstimateSerializer(serializers.Serializer[Any]):
     mean = serializers.FloatField(allow_null=True, help_text="Null when there are no answers.")
     ci = serializers.ListField(
         child=serializers.FloatField(),
@@ -91,7 +91,7 @@ class _EstimateSerializer(serializers.Serializer):
     )
 
 
-class _NpsSerializer(serializers.Serializer):
+class _NpsSerializer(serializers.Serializer[Any]):
     value = serializers.FloatField(allow_null=True, help_text="-100..100; null without answers.")
     ci = serializers.ListField(
         child=serializers.FloatField(),
@@ -103,7 +103,7 @@ class _NpsSerializer(serializers.Serializer):
     n = serializers.IntegerField()
 
 
-class _ItemKpiSerializer(serializers.Serializer):
+class _ItemKpiSerializer(serializers.Serializer[Any]):
     item = serializers.IntegerField(help_text="Item id.")
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     n = serializers.IntegerField(help_text="Answers in the period.")
@@ -112,7 +112,7 @@ class _ItemKpiSerializer(serializers.Serializer):
     gap = _EstimateSerializer(help_text="Satisfaction minus expectation (paired difference).")
 
 
-class _TouchpointKpiSerializer(serializers.Serializer):
+class _TouchpointKpiSerializer(serializers.Serializer[Any]):
     touchpoint = serializers.CharField(help_text="The touchpoint's public key.")
     name = serializers.CharField()
     phase = serializers.CharField(help_text="Phase name in the request's language.")
@@ -131,7 +131,7 @@ class _KpiOutputSerializer(_DatedQuery):
     touchpoints = _TouchpointKpiSerializer(many=True)
 
 
-class _ErrorSerializer(serializers.Serializer):
+class _ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     errors = serializers.DictField(  # type: ignore[assignment]  # a field, not .errors
         child=serializers.ListField(child=serializers.CharField()), required=False

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dashboards.pages.builders.dashboard import Tile
-from dashboards.pages.forms import Filters
+from dashboards.pages.filters import Filters
 from touchpoints.models import Organisation
 
 # A cell a spreadsheet reads as a formula: "=", "@" and control characters always; a leading sign

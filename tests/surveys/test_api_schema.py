@@ -2,11 +2,12 @@
 
 import pytest
 import yaml
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_schema_documents_request_and_every_status(client) -> None:
+def test_schema_documents_request_and_every_status(client: Client) -> None:
     answer = client.get("/api/schema/")
     assert answer.status_code == 200
     schema = yaml.safe_load(answer.content)
@@ -29,7 +30,7 @@ def test_schema_documents_request_and_every_status(client) -> None:
     assert set(output["properties"]) == {"id", "created"}
 
 
-def test_docs_page_loads(client) -> None:
+def test_docs_page_loads(client: Client) -> None:
     answer = client.get("/api/docs/")
     assert answer.status_code == 200
     assert b"swagger" in answer.content.lower()

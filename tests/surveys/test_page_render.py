@@ -90,9 +90,9 @@ def test_language_from_parameter_then_accept_language_then_organisation(
     query: str, accept: str, org_language: str, expected: str
 ) -> None:
     setup = make_page_setup(org_language=org_language)
-    headers = {"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}
+    headers = {"Accept-Language": accept} if accept else {}
 
-    response = Client().get(setup.url + query, **headers)
+    response = Client().get(setup.url + query, headers=headers)
 
     assert response.status_code == 200
     assert f'<html lang="{expected}"' in response.content.decode()

@@ -113,7 +113,7 @@ def dashboard_path(*, organisation_slug: str, touchpoint_key: str) -> str:
 
 def dashboard_link(alert: Alert) -> str:
     """Absolute link to the dashboard filtered to the alert's touchpoint, for e-mails."""
-    return settings.SITE_URL + dashboard_path(
+    return str(settings.SITE_URL) + dashboard_path(
         organisation_slug=alert.organisation.slug, touchpoint_key=alert.touchpoint.public_key
     )
 

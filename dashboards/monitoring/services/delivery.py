@@ -282,4 +282,4 @@ def alert_webhook_deliver(
 
 def retry_countdown(*, attempt: int, base: float) -> float:
     """Seconds before attempt + 1: base, 2 base, 4 base, ... (exponential backoff)."""
-    return base * 2 ** (attempt - 1)
+    return base * 2.0 ** (attempt - 1)

@@ -335,9 +335,9 @@ def data_as_of(*, organisation_ids: list[int]) -> datetime | None:
     )
     # A filter on the one table lets the database read the newest entry of the computed_at
     # index instead of every touchpoint-day.
-    changed = TouchpointDay.objects.filter(touchpoint_id__in=touchpoint_ids).aggregate(
-        latest=Max("computed_at")
-    )["latest"]
+    changed: datetime | None = TouchpointDay.objects.filter(
+        touchpoint_id__in=touchpoint_ids
+    ).aggregate(latest=Max("computed_at"))["latest"]
     if changed is None:
         return None
     swept = WorkerHeartbeat.objects.values_list("swept_at", flat=True).first()

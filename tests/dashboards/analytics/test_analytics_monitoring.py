@@ -172,7 +172,7 @@ def test_counts_weigh_thin_days_down_as_documented() -> None:
 
 def test_a_single_bad_answer_on_a_thin_day_raises_no_signal() -> None:
     # Given a steady touchpoint whose last day has one very unhappy answer
-    values: list[float | None] = [4.8, 5.0, 4.6, 4.9, 4.7] * 17 + [4.8, 5.0, 4.7, 4.9]
+    values: list[float | None] = list([4.8, 5.0, 4.6, 4.9, 4.7] * 17 + [4.8, 5.0, 4.7, 4.9])
     counts: list[int | None] = [12] * 89
     values.append(1.0)
     counts.append(1)
@@ -311,7 +311,7 @@ def false_signal_rates(
 ) -> tuple[dict[str, float], float]:
     """Signals per 90-day series per KPI, and per touchpoint over all four KPIs."""
     rng = np.random.default_rng(seed)
-    per_kpi = dict.fromkeys(SERIES_KPIS, 0)
+    per_kpi: dict[str, int] = dict.fromkeys(SERIES_KPIS, 0)
     total = 0
     for _ in range(touchpoints):
         series, counts = simulate_touchpoint(rng, weekly=weekly)

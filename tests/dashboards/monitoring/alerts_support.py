@@ -167,9 +167,10 @@ class Received:
 
 class _Receiver(ThreadingHTTPServer):
     daemon_threads = True
+    host = "127.0.0.1"
 
     def __init__(self, codes: list[int], delay: float) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((self.host, 0), _Handler)
         self.codes = codes
         self.delay = delay
         self.received: list[Received] = []
@@ -210,5 +211,4 @@ def webhook_receiver(codes: list[int], *, delay: float = 0.0) -> Iterator[_Recei
 
 
 def receiver_url(server: _Receiver) -> str:
-    host, port = server.server_address[:2]
-    return f"http://{host}:{port}/hooks/cx"
+    return f"http://{server.host}:{server.server_port}/hooks/cx"
