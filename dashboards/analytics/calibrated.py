@@ -91,12 +91,14 @@ def _lag1(z: FloatArray, days: FloatArray) -> FloatArray:
         phi = num / den
         # Kendall's small-sample bias of the lag-1 estimate is about -(1 + 3 phi) / n.
         phi = phi + (1.0 + 3.0 * phi) / np.maximum(days, 1.0)
-    return np.clip(np.nan_to_num(phi, nan=0.0), 0.0, PHI_MAX)
+    clipped: FloatArray = np.clip(np.nan_to_num(phi, nan=0.0), 0.0, PHI_MAX)
+    return clipped
 
 
 def _ar_factor(phi: FloatArray, days: FloatArray) -> FloatArray:
     # Variance of a mean of `days` AR(1) values relative to independent ones (upper bound form).
-    return (1.0 + phi) / (1.0 - phi) * np.ones_like(days)
+    factor: FloatArray = (1.0 + phi) / (1.0 - phi) * np.ones_like(days)
+    return factor
 
 
 def phase1_means(
@@ -235,7 +237,9 @@ def _window_variance(
     lag = np.abs(np.arange(width)[:, None] - np.arange(width)[None, :])
     corr = phi[:, None, None] ** lag[None, :, :]
     scaled = a * between_sd
-    return np.einsum("sj,sjk,sk->s", scaled, corr, scaled) + (a * a * within).sum(axis=1)
+    variance: FloatArray = np.einsum("sj,sjk,sk->s", scaled, corr, scaled)
+    variance = variance + (a * a * within).sum(axis=1)
+    return variance
 
 
 def window_means(

@@ -65,7 +65,8 @@ def clipped(x: np.ndarray, k: float = OUTLIER_SD) -> np.ndarray:
     spread = 1.4826 * float(np.median(np.abs(x - centre)))
     if spread <= 0.0:
         return x
-    return np.clip(x, centre - k * spread, centre + k * spread)
+    pulled: np.ndarray = np.clip(x, centre - k * spread, centre + k * spread)
+    return pulled
 
 
 def ar_filter(x: np.ndarray, coef: np.ndarray, mean: float) -> np.ndarray:

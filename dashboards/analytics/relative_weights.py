@@ -126,7 +126,8 @@ def weighted_pairwise(data: np.ndarray, weights: np.ndarray, *, min_pairs: int =
         r = cov / np.sqrt(var_i * var_i.T)
     count = seen.T @ (seen * (weights[:, None] > 0))
     r[(count < min_pairs) | ~np.isfinite(r)] = np.nan
-    return np.clip(r, -1.0, 1.0)
+    clipped: np.ndarray = np.clip(r, -1.0, 1.0)
+    return clipped
 
 
 def _weights_of(data: np.ndarray, weights: np.ndarray) -> RelativeWeights:

@@ -23,8 +23,9 @@ from dashboards.analytics.lags import CorrelationMatrix, correlation_matrix
 from dashboards.analytics.monitoring import ControlChart, control_chart
 from dashboards.analytics.prewhitening import PrewhitenedLags, lag_search, prewhitened_ccf
 from dashboards.analytics.vocabulary import Kpi
+from dashboards.pages.builders.changes import SignalRow
 from dashboards.pages.builders.comments import CommentsView
-from dashboards.pages.builders.dashboard import SignalRow, day_kpis
+from dashboards.pages.builders.dashboard import day_kpis
 from dashboards.pages.builders.funnel import FunnelView
 from dashboards.pages.builders.segments import SegmentRow
 from dashboards.pages.scope import TouchpointOption

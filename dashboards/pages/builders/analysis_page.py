@@ -6,6 +6,7 @@ from typing import Any
 from dashboards.pages.builders.analysis import (
     TREND_BASELINE_DAYS,
     AnalysisPage,
+    Window,
     analysis_window,
     gap_rows,
     heatmap_view,
@@ -27,9 +28,12 @@ from dashboards.pages.filters import AnalysisChoices, Filters
 from dashboards.pages.scope import OrgScope
 from dashboards.statistics.selectors import kpis
 from dashboards.statistics.selectors.importance import importance_for
+from dashboards.statistics.selectors.kpis import DaySums
 
 
-def analysis_page(
+# size: one place decides which sections a request computes and what they read; split, the
+# sections' shared reads (periods, daily series, first days) would be passed around or repeated.
+def analysis_page(  # noqa: C901
     *,
     scope: OrgScope,
     filters: Filters,
@@ -135,14 +139,7 @@ def analysis_page(
                 elif candidates:
                     trend_id, default = candidates[0].touchpoint_id, True
             if trend_id is not None:
-                trend_days = raw.get(trend_id, [])
-                first = first_days.get(trend_id)
-                shown = [
-                    d
-                    for d in trend_days
-                    if d.day >= window.series_start - timedelta(days=TREND_BASELINE_DAYS)
-                    and (first is None or d.day >= first)
-                ]
+                shown = _trend_days(raw.get(trend_id, []), window, first_days.get(trend_id))
                 out["trend"] = trend_view(
                     by_id[trend_id],
                     kpi,
@@ -157,6 +154,12 @@ def analysis_page(
         series_end=window.series_end,
         **out,
     )
+
+
+def _trend_days(days: list[DaySums], window: Window, first: date | None) -> list[DaySums]:
+    """The period and up to TREND_BASELINE_DAYS before it, from the touchpoint's first answer."""
+    earliest = window.series_start - timedelta(days=TREND_BASELINE_DAYS)
+    return [d for d in days if d.day >= earliest and (first is None or d.day >= first)]
 
 
 def _comments(

@@ -213,6 +213,15 @@ def _satisfaction_days(days: list[DaySums], first: date, last: date) -> list[tup
     return [(d.paired.n, float(d.paired.sum_s)) for d in days if first <= d.day <= last]
 
 
+def satisfaction_change(
+    days: list[DaySums], previous: tuple[date, date], current: tuple[date, date]
+) -> Change:
+    """The tile arrow: the change of satisfaction tested on the daily means of both periods."""
+    return Change.of(
+        daily_mean_change(_satisfaction_days(days, *previous), _satisfaction_days(days, *current))
+    )
+
+
 def _tile(tp: TouchpointPeriod, change: Change, spark: Spark, language: str) -> Tile:
     paired = response_level_kpis(tp.paired, tp.response_sums)
     nps = nps_adjusted_wald(tp.nps)
@@ -278,20 +287,12 @@ def dashboard_page(
     ids = [tp.touchpoint_id for tp in current]
     series = kpis.daily_series(touchpoint_ids=ids, start=series_start, end=end)
     first_days = kpis.first_days(touchpoint_ids=ids)
-
-    def change(tp_id: int) -> Change:
-        days = series.get(tp_id, [])
-        return Change.of(
-            daily_mean_change(
-                _satisfaction_days(days, previous_start, previous_end),
-                _satisfaction_days(days, start, end),
-            )
-        )
-
     tiles = [
         _tile(
             tp,
-            change(tp.touchpoint_id),
+            satisfaction_change(
+                series.get(tp.touchpoint_id, []), (previous_start, previous_end), (start, end)
+            ),
             sparkline(_series_satisfaction(series.get(tp.touchpoint_id, [])[-SPARK_DAYS:])),
             language,
         )

@@ -83,6 +83,22 @@ def funnel_chart(view: FunnelView) -> Chart:
         ],
         showlegend=False,
     )
+    summary = _funnel_summary(view)
+    table = Table(
+        [
+            _("Touchpoint"),
+            _("Gap"),
+            unit,
+            _("Compared with the organisation (%(gap)s)") % {"gap": signed(f.target, 2)},
+        ],
+        [[str(p.key), signed(p.value, 2), str(p.n), _verdict_label(p.verdict)] for p in f.points],
+    )
+    return Chart(chart_id, {"data": data, "layout": layout}, summary, table, 360)
+
+
+def _funnel_summary(view: FunnelView) -> str:
+    """Names only the touchpoints outside the 99.8 % limits, below and above."""
+    f = view.funnel
     below = [str(p.key) for p in f.points if p.verdict == "outside" and p.value < f.target]
     above = [str(p.key) for p in f.points if p.verdict == "outside" and p.value > f.target]
     parts = []
@@ -94,16 +110,6 @@ def funnel_chart(view: FunnelView) -> Chart:
         parts.append(
             _("Above the organisation beyond chance: %(names)s.") % {"names": ", ".join(above)}
         )
-    summary = " ".join(parts) or _(
+    return " ".join(parts) or _(
         "Every touchpoint lies within the limits chance allows for its number of responses."
     )
-    table = Table(
-        [
-            _("Touchpoint"),
-            _("Gap"),
-            unit,
-            _("Compared with the organisation (%(gap)s)") % {"gap": signed(f.target, 2)},
-        ],
-        [[str(p.key), signed(p.value, 2), str(p.n), _verdict_label(p.verdict)] for p in f.points],
-    )
-    return Chart(chart_id, {"data": data, "layout": layout}, summary, table, 360)

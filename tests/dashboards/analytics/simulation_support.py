@@ -123,7 +123,8 @@ def onsets(flags: np.ndarray) -> np.ndarray:
     """Per row, how many runs of consecutive flagged days start (a run is one signal)."""
     previous = np.zeros_like(flags)
     previous[:, 1:] = flags[:, :-1]
-    return (flags & ~previous).sum(axis=1)
+    counts: np.ndarray = (flags & ~previous).sum(axis=1)
+    return counts
 
 
 def alerts_with_cooldown(flags: np.ndarray, cooldown: int) -> np.ndarray:

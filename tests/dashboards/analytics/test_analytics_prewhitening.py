@@ -23,7 +23,8 @@ def seasonal_noise(rng: np.random.Generator, sets: int, series: int) -> np.ndarr
     """(sets, series, DAYS) daily means with a weekly rhythm and AR(1) day effects."""
     week = 4 * WEEKLY_LEVEL[np.arange(DAYS) % 7]  # +-0.2 points by weekday
     noise = ar1(rng, (sets * series, DAYS), 0.3, 0.15).reshape(sets, series, DAYS)
-    return 5.0 + week + noise
+    values: np.ndarray = 5.0 + week + noise
+    return values
 
 
 def test_yule_walker_and_ccf_equal_statsmodels() -> None:
@@ -36,7 +37,8 @@ def test_yule_walker_and_ccf_equal_statsmodels() -> None:
     # The model is fitted on the series with outlying days pulled in to 3 robust SDs
     def pulled(v: np.ndarray) -> np.ndarray:
         mad = 1.4826 * np.median(np.abs(v - np.median(v)))
-        return np.clip(v, np.median(v) - 3 * mad, np.median(v) + 3 * mad)
+        pulled_in: np.ndarray = np.clip(v, np.median(v) - 3 * mad, np.median(v) + 3 * mad)
+        return pulled_in
 
     result = prewhitened_ccf(list(x), list(y), lags=range(MAX_LAG + 1))
     weekday = np.arange(DAYS) % 7
@@ -114,7 +116,7 @@ def test_a_campaign_pulse_and_its_echo_are_found(capsys: pytest.CaptureFixture[s
         raw.append(np.corrcoef(leader[:-7], follower[7:])[0, 1])
         series = {i: list(row) for i, row in enumerate(data)} | {0: list(leader), 1: list(follower)}
         search = lag_search(series, max_lag=MAX_LAG)
-        found += any(l.leader == 0 and l.follower == 1 and l.lag == 7 for l in search.links)
+        found += any(k.leader == 0 and k.follower == 1 and k.lag == 7 for k in search.links)
     with capsys.disabled():
         print(
             f"\ncampaign pulse, raw r at lag 7 {np.median(raw):.2f} (median): "

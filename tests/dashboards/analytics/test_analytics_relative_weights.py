@@ -30,7 +30,8 @@ def johnson_direct(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     z = p @ qt * np.sqrt(x.shape[0] - 1)  # unit variance, like the standardised X
     beta = np.linalg.lstsq(z, ys, rcond=None)[0]
     lam = np.linalg.lstsq(z, xs, rcond=None)[0]
-    return (lam**2).T @ (beta**2)
+    weights: np.ndarray = (lam**2).T @ (beta**2)
+    return weights
 
 
 def test_relative_weights_equal_the_direct_computation_and_sum_to_r2() -> None:

@@ -172,7 +172,8 @@ def test_lag_explorer_matches_statsmodels_on_prewhitened_series(built: Built) ->
     position = np.arange(n) % 7
 
     def deseasonalised(x: np.ndarray) -> np.ndarray:
-        return x - np.array([x[position == k].mean() for k in range(7)])[position]
+        out: np.ndarray = x - np.array([x[position == k].mean() for k in range(7)])[position]
+        return out
 
     dx, dy = deseasonalised(volume), deseasonalised(sat)
     if np.allclose(dx, 0):

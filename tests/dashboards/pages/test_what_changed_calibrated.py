@@ -80,4 +80,3 @@ def test_a_late_start_stable_history_and_a_planted_drop() -> None:
     drop = next(r.signal for r in rows if r.signal.kpi == "satisfaction")
     assert drop.since == END - timedelta(days=6) and drop.last == END
     assert drop.size < -1.0
-
