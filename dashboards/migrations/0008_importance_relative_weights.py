@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0006_response_cluster_sums'),
+        ('dashboards', '0007_response_cluster_sums'),
     ]
 
     operations = [
