@@ -31,8 +31,9 @@ from dashboards.statistics.selectors.importance import importance_for
 from dashboards.statistics.selectors.kpis import DaySums
 
 
-# size: one place decides which sections a request computes and what they read; split, the
-# sections' shared reads (periods, daily series, first days) would be passed around or repeated.
+# One place decides which sections a request computes; split, the sections' shared reads
+# (periods, daily series, first days) would be passed around or repeated.
+# size: the sections share their reads, see above
 def analysis_page(  # noqa: C901
     *,
     scope: OrgScope,

@@ -213,6 +213,22 @@ def _satisfaction_days(days: list[DaySums], first: date, last: date) -> list[tup
     return [(d.paired.n, float(d.paired.sum_s)) for d in days if first <= d.day <= last]
 
 
+def _daily_rows(
+    current: list[TouchpointPeriod], previous_start: date, end: date, signal_end: date
+) -> tuple[dict[int, list[DaySums]], dict[int, date]]:
+    """One read of daily rows for the arrows (both periods), the sparklines and "what changed",
+    and each touchpoint's first day with responses."""
+    start = min(
+        previous_start,
+        end - timedelta(days=SPARK_DAYS - 1),
+        signal_end - timedelta(days=SERIES_DAYS - 1),
+    )
+    ids = [tp.touchpoint_id for tp in current]
+    return kpis.daily_series(touchpoint_ids=ids, start=start, end=end), kpis.first_days(
+        touchpoint_ids=ids
+    )
+
+
 def satisfaction_change(
     days: list[DaySums], previous: tuple[date, date], current: tuple[date, date]
 ) -> Change:
@@ -278,15 +294,7 @@ def dashboard_page(
 
     current = rollup(start, end)
     signal_end = min(end, today - timedelta(days=1))
-    # One read of daily rows serves the arrows (both periods), the sparklines and the monitoring.
-    series_start = min(
-        previous_start,
-        end - timedelta(days=SPARK_DAYS - 1),
-        signal_end - timedelta(days=SERIES_DAYS - 1),
-    )
-    ids = [tp.touchpoint_id for tp in current]
-    series = kpis.daily_series(touchpoint_ids=ids, start=series_start, end=end)
-    first_days = kpis.first_days(touchpoint_ids=ids)
+    series, first_days = _daily_rows(current, previous_start, end, signal_end)
     tiles = [
         _tile(
             tp,
