@@ -8,18 +8,32 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, ForeignKey, Max, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import URLPattern
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from touchpoints.models import Touchpoint
 
-from .models import Answer, Item, Response, Survey
+from .admin_versions import (
+    survey_status,
+    survey_status_html,
+    survey_translations_html,
+    survey_version_urls,
+    touchpoint_admin_extend,
+)
+from .models import Answer, Item, Response, Survey, WhyReason
 
 ORGANISATION = "touchpoint__phase__journey__organisation"
 LOCKED_SURVEY_FIELDS = ("touchpoint", "version", "scale_min", "scale_max")
 HAS_RESPONSES = _(
     "This survey version already has responses, so its touchpoint, version, scale and questions "
-    "are fixed. Use “Save as new” to create the next version."
+    "are fixed. Use “Edit the next version” above (or on the touchpoint's page) to make a draft "
+    "of the next version, then “Publish this version” on the draft."
+)
+MEANING_CHANGED = _(
+    "The question text changed against the published version with the same key. If it still "
+    "asks the same, tick “same meaning” so its figures continue; if not, give it a new key."
 )
 
 
@@ -73,14 +87,22 @@ class SurveyForm(forms.ModelForm[Survey]):
         fields = (
             "touchpoint",
             "version",
-            "is_active",
             "title_de",
             "title_en",
             "intro_de",
             "intro_en",
             "scale_min",
             "scale_max",
+            "why_satisfaction_max",
+            "why_on_detractor",
         )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            # A new survey starts as a draft (so the one-draft rule is checked as a form error)
+            # and goes live with "Publish this version".
+            self.instance.is_draft = True
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
@@ -88,12 +110,44 @@ class SurveyForm(forms.ModelForm[Survey]):
         changed = set(self.changed_data) & set(LOCKED_SURVEY_FIELDS)
         if changed and _survey_has_responses(self.instance):
             raise ValidationError(HAS_RESPONSES, code="survey_has_responses")
+        touchpoint = (cleaned or {}).get("touchpoint")
+        # is_draft is no form field, so Django would not check this constraint in the form.
+        if (
+            self.instance.is_draft
+            and touchpoint is not None
+            and Survey.objects.filter(touchpoint=touchpoint, is_draft=True)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(_("This touchpoint already has a draft."), code="one_draft")
         return cleaned
+
+
+class ItemForm(forms.ModelForm[Item]):
+    same_meaning = forms.BooleanField(
+        label=_("same meaning"),
+        required=False,
+        help_text=_("Tick when a changed text still asks the same question (keeps the key)."),
+    )
+
+    class Meta:
+        model = Item
+        fields = (
+            "order",
+            "key",
+            "kind",
+            "label_de",
+            "label_en",
+            "required",
+            "allow_not_experienced",
+        )
 
 
 class ItemInlineFormSet(BaseInlineFormSet[Item, Survey, forms.ModelForm[Item]]):
     def clean(self) -> None:
         super().clean()
+        if getattr(self.instance, "is_draft", False):
+            self._ask_about_changed_meaning()
         if not _survey_has_responses(self.instance):
             return
         for form in self.forms:
@@ -103,15 +157,53 @@ class ItemInlineFormSet(BaseInlineFormSet[Item, Survey, forms.ModelForm[Item]]):
             if form.instance.pk is None or "kind" in form.changed_data:
                 raise ValidationError(HAS_RESPONSES, code="survey_has_responses")
 
+    def _ask_about_changed_meaning(self) -> None:
+        """An item of a draft that keeps a published key but reads differently must be
+        confirmed as the same question, else its figures would continue under a new meaning."""
+        published = {
+            key: (de, en)
+            for key, de, en in Item.objects.filter(
+                survey__touchpoint_id=self.instance.touchpoint_id, survey__is_draft=False
+            )
+            .order_by("survey__version")
+            .values_list("key", "label_de", "label_en")
+        }  # the newest published text per key
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", {})
+            if not data or data.get("DELETE") or data.get("key") not in published:
+                continue
+            texts = (data.get("label_de", ""), data.get("label_en", ""))
+            if texts != published[data["key"]] and not data.get("same_meaning"):
+                form.add_error("key", MEANING_CHANGED)
+
 
 class ItemInline(admin.TabularInline[Item, Survey]):
     model = Item
+    form = ItemForm
     formset = ItemInlineFormSet
-    fields = ("order", "kind", "label_de", "label_en", "required")
+    fields = (
+        "order",
+        "key",
+        "kind",
+        "label_de",
+        "label_en",
+        "required",
+        "allow_not_experienced",
+        "same_meaning",
+    )
     ordering = ("order", "id")
 
     def get_extra(self, request: HttpRequest, obj: Survey | None = None, **kwargs: Any) -> int:
         return 3 if obj is None else 0
+
+
+class WhyReasonInline(admin.TabularInline[WhyReason, Survey]):
+    model = WhyReason
+    fields = ("order", "key", "label_de", "label_en")
+    ordering = ("order", "id")
+    extra = 0
+    verbose_name = _("reason offered after “why?”")
+    verbose_name_plural = _("reasons offered after “why?” (optional)")
 
 
 @admin.register(Survey)
@@ -121,25 +213,57 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
         touchpoint_name,
         "organisation",
         "version",
+        "status",
+        "published_at",
+        "published_by",
         "title_de",
         "scale",
-        "is_active",
         "item_count",
     )
     list_filter = (
         (ORGANISATION, OrganisationListFilter),
         ("touchpoint", TouchpointListFilter),
         "is_active",
+        "is_draft",
     )
     search_fields = ("title_de", "title_en", "touchpoint__name", "=touchpoint__public_key")
-    list_select_related = ("touchpoint__phase__journey__organisation",)
-    inlines = (ItemInline,)
-    save_as = True
+    list_select_related = ("touchpoint__phase__journey__organisation", "published_by")
+    inlines = (ItemInline, WhyReasonInline)
+    readonly_fields = ("status_and_actions", "translations")
     fieldsets = (
-        (None, {"fields": ("touchpoint", "version", "is_active")}),
-        (_("Texts"), {"fields": ("title_de", "title_en", "intro_de", "intro_en")}),
+        (None, {"fields": ("touchpoint", "version", "status_and_actions")}),
+        (
+            _("Texts"),
+            {"fields": ("title_de", "title_en", "intro_de", "intro_en", "translations")},
+        ),
         (_("Scale of the paired items"), {"fields": ("scale_min", "scale_max")}),
+        (
+            _("“Why?” after a low score"),
+            {
+                "fields": ("why_satisfaction_max", "why_on_detractor"),
+                "description": _(
+                    "Ask for the reason when any satisfaction score is at or below the "
+                    "threshold, or the NPS answer is 6 or less. The customer's scores are "
+                    "stored first; the reason is a second, optional step. Offer reasons below."
+                ),
+            },
+        ),
     )
+
+    def get_urls(self) -> list[URLPattern]:
+        return survey_version_urls(self) + super().get_urls()
+
+    @admin.display(description=_("status"))
+    def status(self, obj: Survey) -> str:
+        return str(survey_status(obj))
+
+    @admin.display(description=_("version and publishing"))
+    def status_and_actions(self, obj: Survey) -> SafeString | str:
+        return survey_status_html(obj)
+
+    @admin.display(description=_("translations"))
+    def translations(self, obj: Survey) -> SafeString | str:
+        return survey_translations_html(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Survey]:
         return (
@@ -165,6 +289,11 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
             )["latest"]
             initial["version"] = (latest or 0) + 1
         return initial
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Survey | None = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # Version numbers follow from drafting; a published version keeps its touchpoint.
+        return (*readonly, "version", "touchpoint") if obj is not None else readonly
 
     @admin.display(description=_("organisation"), ordering=f"{ORGANISATION}__name")
     def organisation(self, obj: Survey) -> str:
@@ -260,3 +389,6 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
     @admin.display(description=_("linked to a customer"), boolean=True)
     def linked(self, obj: Response) -> bool:
         return bool(obj.customer_key)
+
+
+touchpoint_admin_extend()

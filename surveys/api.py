@@ -1,14 +1,19 @@
 """Public JSON API for capture: chatbots, call centres and ERP systems post responses here."""
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Iterable
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.validators import RegexValidator
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
@@ -21,81 +26,28 @@ from rest_framework.views import APIView
 from cxmonitor.errors import ApplicationError
 from touchpoints.selectors import touchpoint_get_public
 
+from .api_body import bad_request, read_json
+from .api_fields import (
+    ClosedSerializer,
+    ItemReferenceField,
+    StrictBooleanField,
+    StrictIntegerField,
+    flatten_errors,
+)
 from .models import Response as SurveyResponse
 from .selectors import origin_allowed_anywhere
 from .services import (
     CUSTOMER_ID_MAX,
     MAX_ANSWERS,
     PUBLIC_KEY_RE,
+    SUBMISSION_ID_RE,
     AnswerInput,
     SubmissionInput,
     response_submit,
 )
-from .throttling import client_ip_from_request, rate_limit_check
+from .throttling import client_ip_from_request, rate_limit_check, touchpoint_budget_refund
 
-MAX_BODY_BYTES = 16 * 1024
 CORS_MAX_AGE = 600
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: no strings, no floats, no booleans."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter a whole number.")}
-
-    def to_internal_value(self, data: Any) -> int:
-        if not isinstance(data, int) or isinstance(data, bool):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON true or false only."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter true or false.")}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
-class ClosedSerializer(serializers.Serializer[Any]):
-    """Refuses keys it does not declare: the schema is closed."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = [key for key in data if key not in self.fields]
-            if unknown:
-                raise serializers.ValidationError(
-                    {str(key)[:40]: [_("Unknown field.")] for key in unknown[:10]}
-                )
-        return super().to_internal_value(data)
-
-
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as {"answers[0].satisfaction": [...]}, the keys the service uses."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, Mapping):
-        for key, value in errors.items():
-            if key == "non_field_errors":
-                name = prefix or "body"
-            elif isinstance(key, int):
-                name = f"{prefix}[{key}]"
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            for sub_key, messages in _flatten(value, name).items():
-                flat.setdefault(sub_key, []).extend(messages)
-    elif isinstance(errors, Sequence) and not isinstance(errors, str):
-        if all(isinstance(e, str) for e in errors):
-            flat[prefix or "body"] = [str(e) for e in errors]
-        else:
-            for index, value in enumerate(errors):
-                if value:
-                    for sub_key, messages in _flatten(value, f"{prefix}[{index}]").items():
-                        flat.setdefault(sub_key, []).extend(messages)
-    else:
-        flat[prefix or "body"] = [str(errors)]
-    return flat
 
 
 class _JsonOnly(BaseContentNegotiation):
@@ -114,57 +66,29 @@ class _JsonOnly(BaseContentNegotiation):
         return renderer, renderer.media_type
 
 
-def _bad_request(message: str, field: str = "body") -> ApplicationError:
-    return ApplicationError(message, fields={field: [message]})
-
-
-def _read_json(request: HttpRequest) -> Any:
-    """The request body as JSON, after content-type and size checks (413/415/400)."""
-    if request.content_type != "application/json":
-        raise ApplicationError(
-            _("Send the body as application/json."),
-            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
-    too_large = ApplicationError(
-        _("The body is larger than %(max)d bytes.") % {"max": MAX_BODY_BYTES},
-        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES:
-        raise too_large
-    # Read at most one byte past the limit, whatever Content-Length claimed.
-    raw = request.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise too_large
-    if not raw.strip():
-        raise _bad_request(_("The body is empty; send a JSON object."))
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        if b"\\u" in raw:
-            # An escaped lone surrogate (backslash-u D800) parses, yet is no text: it could neither
-            # be stored nor echoed back in an error message.
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (ValueError, RecursionError):
-        raise _bad_request(_("The body is not valid JSON.")) from None
-    return data
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": 64, "pattern": f"^{PUBLIC_KEY_RE.pattern}$"}
+)
+class _PublicKeyField(serializers.CharField):
+    """A touchpoint key. The schema states its form; a key of another form is answered like an
+    unknown one (404), so no answer tells a malformed key from one that does not exist."""
 
 
 class _AnswerSerializer(ClosedSerializer):
-    """One answer: {item, expectation, satisfaction} | {item, value} | {item, text}."""
+    """One answer: {item, expectation, satisfaction} | {item, value} | {item, text} |
+    {item, not_experienced: true}."""
 
-    item = StrictIntegerField(min_value=1, max_value=2**62)
+    item = ItemReferenceField()
     expectation = StrictIntegerField(required=False, allow_null=True)
     satisfaction = StrictIntegerField(required=False, allow_null=True)
     value = StrictIntegerField(required=False, allow_null=True)
     text = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, trim_whitespace=False
+    )
+    not_experienced = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Paired items that offer it: the customer did not experience this; no scores.",
     )
 
     class Meta:
@@ -200,14 +124,27 @@ class ResponseCreateApi(APIView):
     AnswerSerializer = _AnswerSerializer
 
     class InputSerializer(ClosedSerializer):
-        touchpoint = serializers.CharField(max_length=200, help_text="The touchpoint's public key.")
+        touchpoint = _PublicKeyField(
+            max_length=200,
+            help_text="The touchpoint's public key; a key that cannot exist is answered 404.",
+        )
         submission_id = serializers.CharField(
+            min_length=1,
             max_length=64,
             trim_whitespace=False,
+            validators=[
+                RegexValidator(
+                    f"^{SUBMISSION_ID_RE.pattern}$",
+                    gettext_lazy("Enter 1 to 64 characters: letters, digits and _ . : -"),
+                )
+            ],
             help_text="Idempotency key chosen by the client: 1-64 of A-Z a-z 0-9 _ . : -",
         )
         answers = serializers.ListField(child=_AnswerSerializer(), max_length=MAX_ANSWERS)
-        language = serializers.ChoiceField(choices=["de", "en"])
+        language = serializers.RegexField(
+            r"^[a-z]{2,3}$",
+            help_text="de, en or a further language of the organisation (ISO 639 code).",
+        )
         channel = serializers.ChoiceField(
             choices=SurveyResponse.Channel.values, default=SurveyResponse.Channel.API
         )
@@ -261,6 +198,7 @@ class ResponseCreateApi(APIView):
             404: _error("Unknown touchpoint."),
             409: _error("The survey changed while the answer was stored; send it again."),
             410: _error("The touchpoint is inactive or has no active survey."),
+            411: _error("A chunked body on a server that cannot read it; send Content-Length."),
             413: _error("The body is larger than 16 KB."),
             415: _error("The body is not application/json."),
             429: _error("Too many requests; see the Retry-After header."),
@@ -274,31 +212,54 @@ class ResponseCreateApi(APIView):
                     "submission_id": "crm-2024-000123",
                     "language": "de",
                     "answers": [
-                        {"item": 11, "expectation": 6, "satisfaction": 4},
-                        {"item": 12, "value": 9},
-                        {"item": 13, "text": "Lange Wartezeit, aber freundlich."},
+                        {"item": "waiting-time", "expectation": 6, "satisfaction": 4},
+                        {"item": "friendliness", "not_experienced": True},
+                        {"item": "nps", "value": 9},
+                        {"item": "comment", "text": "Lange Wartezeit, aber freundlich."},
                     ],
                 },
-            )
+            ),
+            OpenApiExample(
+                "Items by id (as in earlier integrations)",
+                request_only=True,
+                value={
+                    "touchpoint": "Xk3v9QaLm2Rt7wYb",
+                    "submission_id": "crm-2024-000124",
+                    "language": "en",
+                    "answers": [
+                        {"item": 11, "expectation": 6, "satisfaction": 4},
+                        {"item": 12, "value": 9},
+                    ],
+                },
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
         try:
-            data = _read_json(request._request)
+            data = read_json(request._request)
         except ApplicationError:
             self._cors_key = None
             self._throttle(request, public_key="")
             raise
         key = data.get("touchpoint") if isinstance(data, dict) else None
         self._cors_key = key if isinstance(key, str) else None
+        counted_at = time.time()
         self._throttle(request, public_key=self._cors_key or "")
+        try:
+            return self._store(data)
+        except Exception:
+            # Only stored answers use up the touchpoint's budget (refused or failed ones do not).
+            touchpoint_budget_refund(public_key=self._cors_key or "", counted_at=counted_at)
+            raise
+
+    def _store(self, data: Any) -> Response:
         if not isinstance(data, dict):
-            raise _bad_request(_("Send a JSON object."))
+            raise bad_request(_("Send a JSON object."))
 
         serializer = self.InputSerializer(data=data)
         if not serializer.is_valid():
             raise ApplicationError(
-                _("The submission is invalid."), fields=_flatten(serializer.errors)
+                _("The submission is invalid."), fields=flatten_errors(serializer.errors)
             )
         values = serializer.validated_data
         result = response_submit(
@@ -312,6 +273,7 @@ class ResponseCreateApi(APIView):
                         satisfaction=answer.get("satisfaction"),
                         value=answer.get("value"),
                         text=answer.get("text"),
+                        not_experienced=answer.get("not_experienced", False),
                     )
                     for answer in values["answers"]
                 ],

@@ -52,12 +52,14 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
+from django.utils.text import slugify
 from rest_framework import status
 
 from cxmonitor.errors import ApplicationError
 from touchpoints.models import Department, Membership, Organisation, Touchpoint
 from touchpoints.services import journey_create
 
+from .demo_authoring import demo_authoring_answers, demo_authoring_configure
 from .models import Answer, Item, Response, Survey
 from .privacy import customer_key_from_id
 
@@ -486,6 +488,7 @@ def _create_structure() -> tuple[Organisation, list[tuple[TouchpointSpec, Touchp
         items = [
             Item(
                 survey=survey,
+                key=slugify(item.label_en),
                 kind=Item.Kind.PAIRED,
                 label_de=item.label_de,
                 label_en=item.label_en,
@@ -497,6 +500,7 @@ def _create_structure() -> tuple[Organisation, list[tuple[TouchpointSpec, Touchp
         items.append(
             Item(
                 survey=survey,
+                key="nps",
                 kind=Item.Kind.NPS,
                 label_de=NPS_LABEL[0],
                 label_en=NPS_LABEL[1],
@@ -507,6 +511,7 @@ def _create_structure() -> tuple[Organisation, list[tuple[TouchpointSpec, Touchp
         items.append(
             Item(
                 survey=survey,
+                key="comment",
                 kind=Item.Kind.COMMENT,
                 label_de=COMMENT_LABEL[0],
                 label_en=COMMENT_LABEL[1],
@@ -515,6 +520,9 @@ def _create_structure() -> tuple[Organisation, list[tuple[TouchpointSpec, Touchp
         )
         Item.objects.bulk_create(items)
         created.append((spec, touchpoint, survey))
+    demo_authoring_configure(
+        organisation=organisation, surveys=[(tp, survey) for _, tp, survey in created]
+    )
     return organisation, created
 
 
@@ -760,6 +768,7 @@ def demo_seed(
         )
         total_responses += responses
         total_answers += answers
+    demo_authoring_answers(seed=seed, surveys=[(tp, survey) for _, tp, survey in created])
     return DemoResult(
         created=True,
         organisation_id=organisation.pk,

@@ -3,7 +3,7 @@
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +13,7 @@ from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .customer_links import TOKEN_PARAM, customer_token_from_params
 from .models import Item, Survey
 from .services import SEGMENT_KEYS, SEGMENT_VALUE_MAX, AnswerInput
 
@@ -64,8 +65,8 @@ def render_token_age(*, token: str, submission_id: str) -> float | None:
     return time.time() - rendered_at
 
 
-def language_from_accept(header: str) -> str | None:
-    """The customer's most preferred of German and English per Accept-Language, or None."""
+def language_from_accept(header: str, languages: Sequence[str] = LANGUAGES) -> str | None:
+    """The customer's most preferred of the survey's languages per Accept-Language, or None."""
     best: tuple[float, int, str] | None = None
     for position, part in enumerate(header.split(",")[:20]):
         match = _ACCEPT_LANGUAGE.match(part)
@@ -76,7 +77,7 @@ def language_from_accept(header: str) -> str | None:
             quality = float(match.group(2)) if match.group(2) else 1.0
         except ValueError:
             continue
-        if code in LANGUAGES and quality > 0:
+        if code in languages and quality > 0:
             candidate = (quality, -position, code)
             best = candidate if best is None or candidate > best else best
     return best[2] if best else None
@@ -90,7 +91,8 @@ class PageContext:
     mode: str = ""
     channel: str = "page"
     segment: dict[str, str] = field(default_factory=dict)
-    customer_id: str | None = None
+    # A signed customer-link token (customer_links), never the raw customer id.
+    customer_token: str | None = None
 
     def reopen_params(self, *, with_customer: bool) -> list[tuple[str, str]]:
         """Query parameters (besides the language) that reopen this page the same way."""
@@ -100,8 +102,8 @@ class PageContext:
         if self.channel != _implied_channel(self.mode):
             params.append(("channel", self.channel))
         params.extend(sorted(self.segment.items()))
-        if with_customer and self.customer_id:
-            params.append(("cid", self.customer_id))
+        if with_customer and self.customer_token:
+            params.append((TOKEN_PARAM, self.customer_token))
         return params
 
     def query(self, *, language: str | None = None) -> str:
@@ -114,8 +116,8 @@ class PageContext:
         """Name/value pairs the form repeats as hidden inputs (the customer id is one of them)."""
         fields = [("lang", self.language), ("mode", self.mode), ("channel", self.channel)]
         fields.extend(sorted(self.segment.items()))
-        if self.customer_id:
-            fields.append(("cid", self.customer_id))
+        if self.customer_token:
+            fields.append((TOKEN_PARAM, self.customer_token))
         return fields
 
 
@@ -124,7 +126,11 @@ def _implied_channel(mode: str) -> str:
 
 
 def page_context_from(
-    params: Mapping[str, str], *, accept_language: str, default_language: str
+    params: Mapping[str, str],
+    *,
+    accept_language: str,
+    default_language: str,
+    languages: Sequence[str] = LANGUAGES,
 ) -> PageContext:
     """Read the page context from a query string or a posted form; ignore what does not fit.
 
@@ -132,10 +138,10 @@ def page_context_from(
     would refuse (unknown segment keys, overlong values) are dropped here instead of reported.
     """
     language = params.get("lang", "")
-    if language not in LANGUAGES:
-        language = language_from_accept(accept_language) or default_language
-    if language not in LANGUAGES:
-        language = LANGUAGES[0]
+    if language not in languages:
+        language = language_from_accept(accept_language, languages) or default_language
+    if language not in languages:
+        language = languages[0]
     mode = params.get("mode", "")
     mode = mode if mode in MODES else ""
     channel = params.get("channel", "")
@@ -148,15 +154,13 @@ def page_context_from(
         value = (params.get(key) or "").strip()
         if value and len(value) <= SEGMENT_VALUE_MAX and value.isprintable():
             segment[key] = value
-    customer_id = (params.get("cid") or "").strip()
-    if len(customer_id) > CUSTOMER_ID_MAX_LENGTH or not customer_id.isprintable():
-        customer_id = ""
+    customer_token = customer_token_from_params(params, max_id_length=CUSTOMER_ID_MAX_LENGTH)
     return PageContext(
         language=language,
         mode=mode,
         channel=channel,
         segment=segment,
-        customer_id=customer_id or None,
+        customer_token=customer_token,
     )
 
 
@@ -198,6 +202,8 @@ class ItemView:
     max_length: int = 0
     consent_checked: bool = False
     consent_errors: list[str] = field(default_factory=list)
+    not_experienced_name: str = ""  # empty: the item does not offer "not experienced"
+    not_experienced_checked: bool = False
 
 
 def _scale_field(low: int, high: int, *, required: bool) -> forms.TypedChoiceField:
@@ -238,7 +244,14 @@ class SurveyPageForm(forms.Form):
                     error_messages={"required": gettext_lazy("Please fill in this field.")},
                 )
         for name, (low, high) in self.ranges.items():
-            self.fields[name] = _scale_field(low, high, required=self._item_of(name).required)
+            item = self._item_of(name)
+            # An item that may be skipped as "not experienced" is checked in clean(), so the
+            # browser does not demand a score the customer cannot give.
+            skippable = item.kind == Item.Kind.PAIRED and item.allow_not_experienced
+            self.fields[name] = _scale_field(low, high, required=item.required and not skippable)
+        for item in items:
+            if item.kind == Item.Kind.PAIRED and item.allow_not_experienced:
+                self.fields[f"n_{item.pk}"] = forms.BooleanField(required=False)
         # The item behind each answer sent to the capture service, to put its errors back.
         self.answer_items: list[Item] = []
 
@@ -252,6 +265,10 @@ class SurveyPageForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for item in self.items:
+            if f"n_{item.pk}" in self.fields and not cleaned.get(f"n_{item.pk}"):
+                for name in (f"e_{item.pk}", f"s_{item.pk}"):
+                    if item.required and cleaned.get(name) is None and name not in self.errors:
+                        self.add_error(name, str(CHOOSE_ONE))
             if (
                 item.kind == Item.Kind.CONTACT
                 and (cleaned.get(f"t_{item.pk}") or "").strip()
@@ -270,7 +287,9 @@ class SurveyPageForm(forms.Form):
         self.answer_items = []
         for item in self.items:
             pk = item.pk
-            if item.kind == Item.Kind.PAIRED:
+            if item.kind == Item.Kind.PAIRED and data.get(f"n_{pk}"):
+                answer = AnswerInput(item_id=pk, not_experienced=True)
+            elif item.kind == Item.Kind.PAIRED:
                 expectation, satisfaction = data.get(f"e_{pk}"), data.get(f"s_{pk}")
                 if expectation is None and satisfaction is None:
                     continue
@@ -310,48 +329,38 @@ class SurveyPageForm(forms.Form):
             for message in messages:
                 self.add_error(target, message)
 
-    def item_views(self, *, language: str) -> list[ItemView]:
-        """The items as the template draws them, with the customer's choices and errors."""
+    def item_views(
+        self, *, text: Callable[[str], str], label: Callable[[Item], str]
+    ) -> list[ItemView]:
+        """The items as the template draws them, with the customer's choices and errors.
+
+        `text` gives a survey text by key and `label` an item's label, both already in the
+        page's language with their fallbacks (see surveys.texts).
+        """
         views: list[ItemView] = []
         for item in self.items:
             pk = item.pk
             common: dict[str, Any] = {"item_id": pk, "kind": item.kind, "required": item.required}
             if item.kind == Item.Kind.PAIRED:
-                scales = [
-                    self._scale(
-                        f"e_{pk}", _("What did you expect?"), _("very low"), _("very high")
-                    ),
-                    self._scale(
-                        f"s_{pk}",
-                        _("How satisfied were you?"),
-                        _("not at all satisfied"),
-                        _("very satisfied"),
-                    ),
-                ]
-                views.append(ItemView(legend=item.label_in(language), scales=scales, **common))
+                views.append(self._paired_view(item, text=text, label=label, common=common))
             elif item.kind == Item.Kind.NPS:
-                scale = self._scale(f"v_{pk}", "", _("not at all likely"), _("extremely likely"))
-                views.append(
-                    ItemView(
-                        legend=_("How likely is it that you would recommend us?"),
-                        scales=[scale],
-                        **common,
-                    )
-                )
+                # The NPS item's own label is its question (it may name the client).
+                scale = self._scale(f"v_{pk}", "", text("nps_low"), text("nps_high"))
+                views.append(ItemView(legend=label(item), scales=[scale], **common))
             elif item.kind in (Item.Kind.OVERALL, Item.Kind.EFFORT):
                 ends = (
-                    (_("not at all satisfied"), _("very satisfied"))
+                    (text("satisfaction_low"), text("satisfaction_high"))
                     if item.kind == Item.Kind.OVERALL
-                    else (_("very easy"), _("very difficult"))
+                    else (text("effort_low"), text("effort_high"))
                 )
                 scale = self._scale(f"v_{pk}", "", *ends)
-                views.append(ItemView(legend=item.label_in(language), scales=[scale], **common))
+                views.append(ItemView(legend=label(item), scales=[scale], **common))
             elif item.kind in (Item.Kind.COMMENT, Item.Kind.CONTACT):
                 name = f"t_{pk}"
                 is_contact = item.kind == Item.Kind.CONTACT
                 views.append(
                     ItemView(
-                        legend=item.label_in(language),
+                        legend=label(item),
                         text_name=name,
                         text_value=str(self[name].value() or ""),
                         text_errors=self._messages_for(name),
@@ -364,6 +373,39 @@ class SurveyPageForm(forms.Form):
                     )
                 )
         return views
+
+    def _paired_view(
+        self,
+        item: Item,
+        *,
+        text: Callable[[str], str],
+        label: Callable[[Item], str],
+        common: dict[str, Any],
+    ) -> ItemView:
+        """Expectation and satisfaction scales, and "not experienced" where the item offers it."""
+        pk = item.pk
+        scales = [
+            self._scale(
+                f"e_{pk}",
+                text("expectation_question"),
+                text("expectation_low"),
+                text("expectation_high"),
+            ),
+            self._scale(
+                f"s_{pk}",
+                text("satisfaction_question"),
+                text("satisfaction_low"),
+                text("satisfaction_high"),
+            ),
+        ]
+        skip = f"n_{pk}" if f"n_{pk}" in self.fields else ""
+        return ItemView(
+            legend=label(item),
+            scales=scales,
+            not_experienced_name=skip,
+            not_experienced_checked=bool(skip and self[skip].value()),
+            **common,
+        )
 
     def _scale(self, name: str, question: str, low_label: str, high_label: str) -> Scale:
         raw = self[name].value()

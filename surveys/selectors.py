@@ -1,14 +1,22 @@
 """Reads for capture: the active survey of a touchpoint, a customer's responses, local days."""
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from touchpoints.models import Journey, Organisation, Phase, Touchpoint
+from touchpoints.models import Journey, Organisation, Phase, Touchpoint, language_codes
 
 from .models import Answer, Item, Response, Survey
+
+# A page opened on a version is still accepted for that version this long after a newer one
+# went live; later its answers are matched to the active version by item key.
+RETIRED_VERSION_GRACE = timedelta(hours=24)
 
 
 def item_list_active_for_key(*, public_key: str) -> list[Item]:
@@ -27,11 +35,35 @@ def item_list_active_for_key(*, public_key: str) -> list[Item]:
     )
 
 
+def item_list_for_submission(*, public_key: str, survey_id: int | None) -> list[Item]:
+    """Items of the version a posted form was rendered with, while that version is accepted
+    (active, or replaced less than RETIRED_VERSION_GRACE ago); else of the active version."""
+    if survey_id is not None:
+        items = list(
+            Item.objects.select_related("survey__touchpoint__phase__journey__organisation")
+            .filter(
+                survey_id=survey_id,
+                survey__touchpoint__public_key=public_key,
+                survey__touchpoint__is_active=True,
+            )
+            .filter(
+                Q(survey__is_active=True)
+                | Q(survey__retired_at__gte=timezone.now() - RETIRED_VERSION_GRACE)
+            )
+            .order_by("order", "id")
+        )
+        if items:
+            return items
+    return item_list_active_for_key(public_key=public_key)
+
+
 @dataclass(frozen=True)
 class ItemSpec:
     id: int
     kind: str
     required: bool
+    key: str = ""
+    allow_not_experienced: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,9 +76,10 @@ class ActiveSurvey:
     scale_max: int
     time_zone: str
     items: tuple[ItemSpec, ...]
+    languages: tuple[str, ...] = ("de", "en")
 
 
-def _active_survey_sql() -> str:
+def _active_survey_sql(*, by_id: bool = False) -> str:
     # Written out once: building and compiling the equivalent six-table ORM query cost more CPU
     # than everything else on the capture path together.
     q = connection.ops.quote_name
@@ -54,15 +87,21 @@ def _active_survey_sql() -> str:
     touchpoint, phase = Touchpoint._meta.db_table, Phase._meta.db_table
     journey, organisation = Journey._meta.db_table, Organisation._meta.db_table
     return (
-        f"SELECT i.id, i.kind, i.required, s.id, s.scale_min, s.scale_max, t.id, o.time_zone "
+        f"SELECT i.id, i.kind, i.required, s.id, s.scale_min, s.scale_max, t.id, o.time_zone, "
+        f"i.{q('key')}, i.allow_not_experienced, o.default_language, o.extra_languages "
         f"FROM {q(item)} i "
         f"JOIN {q(survey)} s ON s.id = i.survey_id "
         f"JOIN {q(touchpoint)} t ON t.id = s.touchpoint_id "
         f"JOIN {q(phase)} p ON p.id = t.phase_id "
         f"JOIN {q(journey)} j ON j.id = p.journey_id "
         f"JOIN {q(organisation)} o ON o.id = j.organisation_id "
-        f"WHERE t.public_key = %s AND t.is_active = %s AND s.is_active = %s "
-        f"ORDER BY i.{q('order')}, i.id"
+        + (
+            "WHERE t.public_key = %s AND t.is_active = %s AND s.id = %s "
+            "AND (s.is_active = %s OR s.retired_at >= %s) "
+            if by_id
+            else "WHERE t.public_key = %s AND t.is_active = %s AND s.is_active = %s "
+        )
+        + f"ORDER BY i.{q('order')}, i.id"
     )
 
 
@@ -75,17 +114,52 @@ def survey_active_for_key(*, public_key: str) -> ActiveSurvey | None:
     with connection.cursor() as cursor:
         cursor.execute(_active_survey_sql(), [public_key, True, True])
         rows = cursor.fetchall()
+    return _active_survey_from(rows)
+
+
+def _active_survey_from(rows: list[tuple[Any, ...]]) -> ActiveSurvey | None:
     if not rows:
         return None
-    _, _, _, survey_id, scale_min, scale_max, touchpoint_id, time_zone = rows[0]
+    survey_id, scale_min, scale_max, touchpoint_id, time_zone = rows[0][3:8]
+    default_language, extra_languages = rows[0][10:12]
+    languages = (default_language, "de", "en", *language_codes(extra_languages or ""))
     return ActiveSurvey(
         touchpoint_id=touchpoint_id,
         survey_id=survey_id,
         scale_min=scale_min,
         scale_max=scale_max,
         time_zone=time_zone,
-        items=tuple(ItemSpec(id=r[0], kind=r[1], required=bool(r[2])) for r in rows),
+        items=tuple(
+            ItemSpec(
+                id=r[0],
+                kind=r[1],
+                required=bool(r[2]),
+                key=r[8],
+                allow_not_experienced=bool(r[9]),
+            )
+            for r in rows
+        ),
+        languages=tuple(dict.fromkeys(languages)),
     )
+
+
+def survey_for_submission(*, public_key: str, survey_id: int | None) -> ActiveSurvey | None:
+    """The version a submission is validated against: the one its form was rendered with while
+    that is active or was replaced less than RETIRED_VERSION_GRACE ago, else the active one.
+
+    A publish switches versions in one transaction, so this never sees a touchpoint without an
+    active version. One query, two when an old form arrives after its version was replaced long ago.
+    """
+    if survey_id is not None and isinstance(survey_id, int) and not isinstance(survey_id, bool):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _active_survey_sql(by_id=True),
+                [public_key, True, survey_id, True, timezone.now() - RETIRED_VERSION_GRACE],
+            )
+            found = _active_survey_from(cursor.fetchall())
+        if found is not None:
+            return found
+    return survey_active_for_key(public_key=public_key)
 
 
 def response_get_by_submission(*, touchpoint_id: int, submission_id: str) -> Response | None:
@@ -284,3 +358,29 @@ def segment_sums(
         )
         for row in rows
     ]
+
+
+def touchpoint_days_received_since(*, since: datetime) -> dict[int, dict[date, set[int]]]:
+    """Touchpoints per local day of the responses received since `since`, per organisation.
+
+    {organisation id: {day in its time zone: {touchpoint ids}}}; an answer sent late (submitted
+    up to 30 days back) is found by when it arrived, not by the day it belongs to.
+    """
+    recent = Response.objects.filter(received_at__gte=since)
+    zones = recent.values_list(
+        "touchpoint__phase__journey__organisation_id",
+        "touchpoint__phase__journey__organisation__time_zone",
+    ).distinct()
+    found: dict[int, dict[date, set[int]]] = {}
+    for organisation_id, time_zone in zones:
+        rows = (
+            recent.filter(touchpoint__phase__journey__organisation_id=organisation_id)
+            .annotate(day=TruncDate("submitted_at", tzinfo=zoneinfo.ZoneInfo(time_zone)))
+            .values_list("day", "touchpoint_id")
+            .distinct()
+            .order_by()
+        )
+        days = found.setdefault(organisation_id, {})
+        for day, touchpoint_id in rows:
+            days.setdefault(day, set()).add(touchpoint_id)
+    return found

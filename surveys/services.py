@@ -6,7 +6,7 @@ Every channel (survey page, embed, kiosk, QR, link, public API) goes through `re
 import functools
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,16 +22,16 @@ from cxmonitor.aggregation_contract import AGGREGATE_TOUCHPOINT_DAY_TASK, aggreg
 from cxmonitor.celery import app as celery_app
 from cxmonitor.days import day_in_time_zone
 from cxmonitor.errors import ApplicationError
-from touchpoints.models import Language
 from touchpoints.selectors import touchpoint_get_public
 
+from .item_keys import item_references_resolve
 from .models import Answer, Item, Response
 from .privacy import customer_key_from_id
 from .selectors import (
     ItemSpec,
     response_get_by_submission,
     response_list_for_customer,
-    survey_active_for_key,
+    survey_for_submission,
 )
 from .throttling import CacheBreaker, cache_breaker, redis_client
 
@@ -55,6 +55,7 @@ MAX_AGE = timedelta(days=30)
 
 SUBMISSION_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 PUBLIC_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CUSTOMER_KEY_RE = re.compile(r"[0-9a-f]{64}")
 # Control characters other than tab and newlines have no place in customer text.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -63,11 +64,12 @@ VALUE_KINDS = (Item.Kind.NPS, Item.Kind.OVERALL, Item.Kind.EFFORT)
 
 @dataclass(frozen=True)
 class AnswerInput:
-    item_id: int
+    item_id: int | str  # the item's id, or its key (stable across versions)
     expectation: int | None = None
     satisfaction: int | None = None
     value: int | None = None
     text: str | None = None
+    not_experienced: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,13 @@ class SubmissionInput:
     channel: str
     language: str
     customer_id: str | None = None
+    # Already pseudonymised (from a signed customer-link token); used when customer_id is None.
+    customer_key: str | None = None
     submitted_at: datetime | None = None
     segment: dict[str, str] = field(default_factory=dict)
     contact_consent: bool = False
+    # The version the form was rendered with; accepted for a while after a newer one went live.
+    survey_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -174,9 +180,12 @@ def _validate_answers(
     for index, answer in enumerate(answers):
         prefix = f"answers[{index}]"
         if not isinstance(answer, AnswerInput) or not _is_int(answer.item_id):
-            errors.setdefault(f"{prefix}.item", []).append(_("Enter a valid question id."))
+            unknown_key = isinstance(answer, AnswerInput) and isinstance(answer.item_id, str)
+            errors.setdefault(f"{prefix}.item", []).append(
+                _("Unknown question key.") if unknown_key else _("Enter a valid question id.")
+            )
             continue
-        item = items.get(answer.item_id)
+        item = items.get(int(answer.item_id))
         if item is None:
             errors.setdefault(f"{prefix}.item", []).append(
                 _("This question does not belong to the survey.")
@@ -185,16 +194,12 @@ def _validate_answers(
         if answer.item_id in seen:
             errors.setdefault(f"{prefix}.item", []).append(_("This question is answered twice."))
             continue
-        seen.add(answer.item_id)
+        seen.add(item.id)
         before = len(errors)
-        if item.kind == Item.Kind.PAIRED:
-            _refuse_fields(errors, prefix, answer, "value", "text")
-            _validate_score(errors, f"{prefix}.expectation", answer.expectation, *scale)
-            _validate_score(errors, f"{prefix}.satisfaction", answer.satisfaction, *scale)
-        elif item.kind in VALUE_KINDS:
-            _refuse_fields(errors, prefix, answer, "expectation", "satisfaction", "text")
-            low, high = (NPS_MIN, NPS_MAX) if item.kind == Item.Kind.NPS else scale
-            _validate_score(errors, f"{prefix}.value", answer.value, low, high)
+        if answer.not_experienced is not False:
+            _validate_not_experienced(errors, prefix, answer, item)
+        elif item.kind == Item.Kind.PAIRED or item.kind in VALUE_KINDS:
+            _validate_scores(errors, prefix, answer, item, scale)
         else:
             _refuse_fields(errors, prefix, answer, "expectation", "satisfaction", "value")
             limit = COMMENT_MAX if item.kind == Item.Kind.COMMENT else CONTACT_MAX
@@ -203,7 +208,7 @@ def _validate_answers(
                 errors.setdefault(f"{prefix}.text", []).append(problem)
             elif not (answer.text or "").strip():
                 # An empty text box is no answer; a required one is reported below as missing.
-                seen.discard(answer.item_id)
+                seen.discard(item.id)
                 continue
             elif item.kind == Item.Kind.CONTACT and not contact_consent:
                 errors.setdefault(f"{prefix}.text", []).append(
@@ -215,6 +220,37 @@ def _validate_answers(
         if item.required and item.id not in seen:
             errors.setdefault(f"item.{item.id}", []).append(_("This question needs an answer."))
     return keep
+
+
+def _validate_scores(
+    errors: dict[str, list[str]],
+    prefix: str,
+    answer: AnswerInput,
+    item: ItemSpec,
+    scale: tuple[int, int],
+) -> None:
+    if item.kind == Item.Kind.PAIRED:
+        _refuse_fields(errors, prefix, answer, "value", "text")
+        _validate_score(errors, f"{prefix}.expectation", answer.expectation, *scale)
+        _validate_score(errors, f"{prefix}.satisfaction", answer.satisfaction, *scale)
+    else:
+        _refuse_fields(errors, prefix, answer, "expectation", "satisfaction", "text")
+        low, high = (NPS_MIN, NPS_MAX) if item.kind == Item.Kind.NPS else scale
+        _validate_score(errors, f"{prefix}.value", answer.value, low, high)
+
+
+def _validate_not_experienced(
+    errors: dict[str, list[str]], prefix: str, answer: AnswerInput, item: ItemSpec
+) -> None:
+    if answer.not_experienced is not True:
+        errors.setdefault(f"{prefix}.not_experienced", []).append(_("Enter true or false."))
+    elif item.kind != Item.Kind.PAIRED or not item.allow_not_experienced:
+        errors.setdefault(f"{prefix}.not_experienced", []).append(
+            _("This question does not offer “not experienced”.")
+        )
+    else:
+        # Not experienced means no scores at all: they would pollute the means.
+        _refuse_fields(errors, prefix, answer, "expectation", "satisfaction", "value", "text")
 
 
 def _validate_segment(errors: dict[str, list[str]], segment: object) -> dict[str, str]:
@@ -271,6 +307,15 @@ def _validate_customer_id(errors: dict[str, list[str]], value: object) -> str | 
     return customer_key_from_id(stripped) if stripped else None
 
 
+def _validated_customer_key(errors: dict[str, list[str]], value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _CUSTOMER_KEY_RE.fullmatch(value):
+        errors.setdefault("customer_key", []).append(_("Enter a valid customer key."))
+        return None
+    return value
+
+
 def _validate_contact_consent(errors: dict[str, list[str]], value: object) -> bool:
     """The consent flag; anything but a boolean is an error."""
     if not isinstance(value, bool):
@@ -280,11 +325,14 @@ def _validate_contact_consent(errors: dict[str, list[str]], value: object) -> bo
 
 
 def _validate(
-    submission: SubmissionInput, items: Mapping[int, ItemSpec], scale: tuple[int, int]
+    submission: SubmissionInput,
+    items: Mapping[int, ItemSpec],
+    scale: tuple[int, int],
+    languages: Sequence[str],
 ) -> _Clean:
     errors: dict[str, list[str]] = {}
-    if submission.language not in Language.values:
-        errors["language"] = [_("Choose one of: %(choices)s.") % {"choices": "de, en"}]
+    if submission.language not in languages:
+        errors["language"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(languages)}]
     if submission.channel not in Response.Channel.values:
         errors["channel"] = [
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(Response.Channel.values)}
@@ -294,6 +342,8 @@ def _validate(
     segment = _validate_segment(errors, submission.segment)
     submitted_at = _validate_submitted_at(errors, submission.submitted_at)
     customer_key = _validate_customer_id(errors, submission.customer_id)
+    if customer_key is None and submission.customer_id is None:
+        customer_key = _validated_customer_key(errors, submission.customer_key)
     if errors:
         raise ApplicationError(_("The submission is invalid."), fields=errors)
     return _Clean(
@@ -327,7 +377,7 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
             fields={"submission_id": [_("Enter 1 to 64 characters: letters, digits and _ . : -")]},
         )
 
-    active = survey_active_for_key(public_key=public_key)
+    active = survey_for_submission(public_key=public_key, survey_id=submission.survey_id)
     if active is None:
         touchpoint = touchpoint_get_public(public_key=public_key)
         if touchpoint is None:
@@ -336,11 +386,13 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
         return _repeat_or(_gone(), touchpoint_id=touchpoint.pk, submission_id=submission_id)
 
     touchpoint_id = active.touchpoint_id
+    submission = item_references_resolve(submission=submission, survey=active)
     try:
         clean = _validate(
             submission,
             {item.id: item for item in active.items},
             (active.scale_min, active.scale_max),
+            active.languages,
         )
     except ApplicationError as error:
         # A retry must get its first result even if the survey changed in between.
@@ -370,6 +422,7 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
                     satisfaction=answer.satisfaction,
                     value=answer.value,
                     text=(answer.text or "").strip(),
+                    not_experienced=answer.not_experienced is True,
                 )
                 for answer in clean.answers
             )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import api, views
+from . import api, asset_views, views, why_views
 
 app_name = "surveys"
 
@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/responses/", api.ResponseCreateApi.as_view(), name="api-response-create"),
     path("s/<str:public_key>/", views.survey_page, name="page"),
     path("s/<str:public_key>/thanks/", views.survey_thanks, name="thanks"),
-    path("s/<str:public_key>/print/", views.print_sheet, name="print_sheet"),
-    path("embed.js", views.embed_js, name="embed_js"),
+    path("s/<str:public_key>/why/", why_views.survey_why, name="why"),
+    path("s/<str:public_key>/print/", asset_views.print_sheet, name="print_sheet"),
+    path("embed.js", asset_views.embed_js, name="embed_js"),
 ]

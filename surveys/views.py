@@ -4,22 +4,16 @@ Nothing here touches the session or sets a cookie: customers answer without an a
 cookies, and GET/HEAD never write (mail clients and scanners prefetch links).
 """
 
-import functools
-import textwrap
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-import segno
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cxmonitor.errors import ApplicationError
@@ -27,10 +21,10 @@ from cxmonitor.http import HtmxHttpRequest
 from touchpoints.models import Touchpoint
 from touchpoints.selectors import touchpoint_get_public
 
+from .customer_links import customer_key_from_token
 from .forms import (
     HONEYPOT_FIELD,
     MIN_FILL_SECONDS,
-    PAGE_CHANNELS,
     PageContext,
     SurveyPageForm,
     page_context_from,
@@ -39,22 +33,22 @@ from .forms import (
     submission_id_new,
     submission_id_valid,
 )
-from .models import Item, Survey
-from .selectors import item_list_active_for_key
+from .models import Item, Survey, WhyReason
+from .selectors import item_list_for_submission
 from .services import SubmissionInput, response_submit
+from .texts import label_text, language_name, survey_text, text_direction
 from .throttling import client_ip_from_request, rate_limit_check
+from .why import why_is_asked
+from .why_views import why_step_start
 
 KIOSK_RESET_SECONDS = 5
-EMBED_SOURCE = "surveys/embed.js"
-# embed.js has a fixed address (it sits in clients' pages), so it cannot carry a content hash:
-# a day of caching plus a week of stale-while-revalidate keeps it fast and lets fixes arrive.
-EMBED_CACHE_CONTROL = "public, max-age=86400, stale-while-revalidate=604800"
+# Survey texts the page template uses besides title and intro.
+PAGE_TEXT_KEYS = ("submit", "optional", "not_experienced")
 # Survey and thanks pages: only our own scripts, styles and form target; framing per touchpoint.
 SURVEY_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
 )
-PAPER_SIZES_MM = {"a4": (210, 297), "a6": (105, 148)}
 
 
 @dataclass(frozen=True)
@@ -69,6 +63,30 @@ class _Target:
     def default_language(self) -> str:
         return self.touchpoint.phase.journey.organisation.default_language
 
+    @property
+    def languages(self) -> list[str]:
+        return self.touchpoint.phase.journey.organisation.survey_languages
+
+    def text(self, key: str, language: str) -> str:
+        return survey_text(
+            self.survey, key, language=language, default_language=self.default_language
+        )
+
+    def label(self, thing: Item | WhyReason, language: str) -> str:
+        return label_text(thing, language=language, default_language=self.default_language)
+
+
+def chrome_language(*, language: str, default_language: str) -> str:
+    """The language of the product's own messages (errors, notices): the page's language when
+    the product speaks it, else the organisation's default. Survey texts follow the page."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    return language if language in codes else default_language
+
+
+def language_choices(languages: list[str], current: str) -> list[tuple[str, str]]:
+    """The other languages the page offers, as (code, name in that language)."""
+    return [(code, language_name(code)) for code in languages if code != current]
+
 
 def survey_csp(*, origins: list[str]) -> str:
     """The Content-Security-Policy of the survey page for a touchpoint's embedding origins."""
@@ -78,12 +96,15 @@ def survey_csp(*, origins: list[str]) -> str:
     return SURVEY_CSP.format(ancestors=" ".join(safe) if safe else "'none'")
 
 
-def _context_from(request: HttpRequest, *, default_language: str) -> PageContext:
+def _context_from(
+    request: HttpRequest, *, default_language: str, languages: list[str] | None = None
+) -> PageContext:
     params = request.POST if request.method == "POST" else request.GET
     return page_context_from(
         params,
         accept_language=request.headers.get("Accept-Language", ""),
         default_language=default_language,
+        languages=languages or [default_language, "de", "en"],
     )
 
 
@@ -98,11 +119,15 @@ def _respond(
 ) -> HttpResponse:
     """Render the page template whole, or only the swapped part (`state`) for htmx."""
     origins = touchpoint.origin_list if touchpoint is not None else []
+    organisation = touchpoint.phase.journey.organisation if touchpoint is not None else None
+    default_language = organisation.default_language if organisation else settings.LANGUAGE_CODE
+    languages = organisation.survey_languages if organisation else ["de", "en"]
     context: dict[str, Any] = {
         "state": state,
         "page": page,
         "language": page.language,
-        "other_language": "en" if page.language == "de" else "de",
+        "dir": text_direction(page.language),
+        "other_languages": language_choices(languages, page.language),
         "switch_fields": page.reopen_params(with_customer=True),
         "touchpoint": touchpoint,
         "kiosk_reset_seconds": KIOSK_RESET_SECONDS,
@@ -111,9 +136,11 @@ def _respond(
     if touchpoint is not None:
         context["page_url"] = reverse("surveys:page", args=[touchpoint.public_key])
         context["reset_url"] = f"{context['page_url']}?{page.query()}"
-    partial = state if state in ("survey", "thanks") else "notice"
+    partial = state if state in ("survey", "thanks", "why") else "notice"
     template = f"surveys/page.html#{partial}" if request.htmx else "surveys/page.html"
-    with translation.override(page.language):
+    with translation.override(
+        chrome_language(language=page.language, default_language=default_language)
+    ):
         response = render(request, template, context, status=status)
     response["Content-Language"] = page.language
     response["Content-Security-Policy"] = survey_csp(origins=origins)
@@ -132,14 +159,19 @@ def _unavailable(request: HtmxHttpRequest, *, public_key: str) -> HttpResponse:
         if touchpoint is not None
         else settings.LANGUAGE_CODE
     )
-    page = _context_from(request, default_language=default)
+    languages = touchpoint.phase.journey.organisation.survey_languages if touchpoint else None
+    page = _context_from(request, default_language=default, languages=languages)
     if touchpoint is None:
         return _respond(request, state="missing", page=page, touchpoint=None, status=404)
     return _respond(request, state="closed", page=page, touchpoint=touchpoint, status=410)
 
 
-def _target_get(*, public_key: str) -> _Target | None:
-    items = item_list_active_for_key(public_key=public_key)
+def _target_get(*, public_key: str, survey_id: str = "") -> _Target | None:
+    """The version a form is for: the one it was rendered with (posted back with the answers)
+    while that is accepted, else the active one."""
+    items = item_list_for_submission(
+        public_key=public_key, survey_id=int(survey_id) if survey_id.isdigit() else None
+    )
     if not items:
         return None
     survey = items[0].survey
@@ -158,8 +190,13 @@ def _form_response(
     status: int = 200,
 ) -> HttpResponse:
     language = page.language
-    with translation.override(language):
-        items = form.item_views(language=language)
+    with translation.override(
+        chrome_language(language=language, default_language=target.default_language)
+    ):
+        items = form.item_views(
+            text=lambda key: target.text(key, language),
+            label=lambda item: target.label(item, language),
+        )
     return _respond(
         request,
         state="survey",
@@ -169,8 +206,10 @@ def _form_response(
         extra={
             "form": form,
             "items": items,
-            "title": target.survey.title_in(language),
-            "intro": target.survey.intro_in(language),
+            "title": target.text("title", language),
+            "intro": target.text("intro", language),
+            "survey_id": target.survey.pk,
+            "texts": {key: target.text(key, language) for key in PAGE_TEXT_KEYS},
             "submission_id": submission_id,
             "token": token,
             "honeypot_field": HONEYPOT_FIELD,
@@ -183,9 +222,22 @@ def _thanks_url(*, public_key: str, page: PageContext) -> str:
     return f"{reverse('surveys:thanks', args=[public_key])}?{page.query()}"
 
 
-def _succeeded(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> HttpResponse:
+def _succeeded(
+    request: HtmxHttpRequest, *, target: _Target, page: PageContext, why_submission: str = ""
+) -> HttpResponse:
+    if why_submission:
+        # The scores are stored; ask "why?" in a second step for the same submission.
+        return why_step_start(
+            request, target=target, page=page, submission_id=why_submission, respond=_respond
+        )
     if request.htmx:
-        return _respond(request, state="thanks", page=page, touchpoint=target.touchpoint)
+        return _respond(
+            request,
+            state="thanks",
+            page=page,
+            touchpoint=target.touchpoint,
+            extra={"texts": _thanks_texts(target, page.language)},
+        )
     # 303: the browser fetches the thank-you page with GET, so a reload never posts again.
     return HttpResponseRedirect(
         _thanks_url(public_key=target.touchpoint.public_key, page=page), status=303
@@ -245,13 +297,15 @@ def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> 
 
     if not form.is_valid():
         return again(notice=_("Please check your answers."), status=400)
+    answers = form.answers()
     submission = SubmissionInput(
         public_key=public_key,
         submission_id=submission_id,
-        answers=form.answers(),
+        survey_id=target.survey.pk,
+        answers=answers,
         channel=page.channel,
         language=page.language,
-        customer_id=page.customer_id,
+        customer_key=customer_key_from_token(page.customer_token),
         segment=dict(page.segment),
         contact_consent=bool(form.cleaned_data.get("contact_consent")),
     )
@@ -272,7 +326,13 @@ def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> 
             status=error.status_code,
             extra={"message": error.message},
         )
-    return _succeeded(request, target=target, page=page)
+    kinds = {item.pk: item.kind for item in target.items}
+    asked = target.survey.asks_why and why_is_asked(
+        survey=target.survey, answers=answers, kinds=kinds
+    )
+    return _succeeded(
+        request, target=target, page=page, why_submission=submission_id if asked else ""
+    )
 
 
 # The survey form is public and anonymous, so CSRF protection has nothing to protect: a forged
@@ -286,12 +346,17 @@ def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> 
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_page(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
     """The survey of a touchpoint; POST stores an answer through the capture service."""
-    target = _target_get(public_key=public_key)
+    survey_id = request.POST.get("survey", "") if request.method == "POST" else ""
+    target = _target_get(public_key=public_key, survey_id=survey_id)
     if target is None:
         return _unavailable(request, public_key=public_key)
-    page = _context_from(request, default_language=target.default_language)
+    page = _context_from(
+        request, default_language=target.default_language, languages=target.languages
+    )
     # Every message, from the form, the service or this module, in the page's language.
-    with translation.override(page.language):
+    with translation.override(
+        chrome_language(language=page.language, default_language=target.default_language)
+    ):
         if request.method == "POST":
             return _submit(request, target=target, page=page)
         submission_id = submission_id_new()
@@ -309,93 +374,20 @@ def survey_page(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
 @require_safe
 def survey_thanks(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
     """The thank-you page after a plain (no-JavaScript) submission; kiosks reset from here."""
-    touchpoint = touchpoint_get_public(public_key=public_key)
-    if touchpoint is None:
+    target = _target_get(public_key=public_key)
+    if target is None:
         return _unavailable(request, public_key=public_key)
     page = _context_from(
-        request, default_language=touchpoint.phase.journey.organisation.default_language
+        request, default_language=target.default_language, languages=target.languages
     )
-    return _respond(request, state="thanks", page=page, touchpoint=touchpoint)
-
-
-@functools.cache
-def _embed_source_cached() -> bytes:
-    return _embed_source_read()
-
-
-def _embed_source_read() -> bytes:
-    path = finders.find(EMBED_SOURCE)
-    if not path:
-        raise Http404("embed.js is missing")
-    with open(path, "rb") as source:
-        return source.read()
-
-
-@require_safe
-@gzip_page
-def embed_js(request: HttpRequest) -> HttpResponse:
-    """The embed script for clients' pages (source: static/surveys/embed.js)."""
-    body = _embed_source_read() if settings.DEBUG else _embed_source_cached()
-    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
-    response["Cache-Control"] = EMBED_CACHE_CONTROL
-    # Hosts that isolate themselves (COEP) may still load it.
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
-
-
-def _qr_path(data: str) -> tuple[str, int]:
-    """The dark modules of a QR code as one SVG path (1 unit per module) and its side length."""
-    code = segno.make(data, error="m", micro=False)
-    rows = [list(row) for row in code.matrix_iter(scale=1, border=0)]
-    parts: list[str] = []
-    for y, row in enumerate(rows):
-        x = 0
-        while x < len(row):
-            if row[x]:
-                start = x
-                while x < len(row) and row[x]:
-                    x += 1
-                parts.append(f"M{start} {y}h{x - start}v1h{start - x}z")
-            else:
-                x += 1
-    return "".join(parts), len(rows)
-
-
-@require_safe
-def print_sheet(request: HttpRequest, public_key: str) -> HttpResponse:
-    """A printable A4 or A6 SVG sheet with the touchpoint's QR code (public, like the key)."""
-    touchpoint = touchpoint_get_public(public_key=public_key)
-    if touchpoint is None:
-        raise Http404("unknown touchpoint")
-    size = request.GET.get("size", "a4").lower()
-    size = size if size in PAPER_SIZES_MM else "a4"
-    channel = request.GET.get("channel", "qr")
-    channel = channel if channel in PAGE_CHANNELS else "qr"
-    page_url = f"{settings.SITE_URL}{reverse('surveys:page', args=[public_key])}"
-    qr_url = f"{page_url}?{urlencode({'channel': channel})}"
-    path, modules = _qr_path(qr_url)
-    width_mm, height_mm = PAPER_SIZES_MM[size]
-    # One layout drawn in A4 units; A6 is half of A4, so only the outer size changes.
-    qr_side, qr_top = 120.0, 112.0
-    view_height = 297 if size == "a4" else 296
-    # Numbers go in as text: the active language must not turn 3.5 into "3,5" inside the SVG.
-    context = {
-        "width_mm": width_mm,
-        "height_mm": height_mm,
-        "view_height": view_height,
-        "border_height": view_height - 16,
-        "name_lines": textwrap.wrap(touchpoint.name, width=28, max_lines=3, placeholder=" …"),
-        "qr_path": path,
-        "qr_transform": (
-            f"translate({(210 - qr_side) / 2:g} {qr_top:g}) scale({qr_side / modules:.5f})"
-        ),
-        "qr_url": qr_url,
-        "url_y": f"{qr_top + qr_side + 14:g}",
-        "footer_y": view_height - 22,
-        "short_url": page_url.split("://", 1)[-1],
-    }
-    response = render(
-        request, "surveys/print_sheet.svg", context, content_type="image/svg+xml; charset=utf-8"
+    return _respond(
+        request,
+        state="thanks",
+        page=page,
+        touchpoint=target.touchpoint,
+        extra={"texts": _thanks_texts(target, page.language)},
     )
-    response["Content-Disposition"] = f'inline; filename="survey-{public_key}-{size}.svg"'
-    return response
+
+
+def _thanks_texts(target: _Target, language: str) -> dict[str, str]:
+    return {key: target.text(key, language) for key in ("thanks_title", "thanks_text")}

@@ -1,3 +1,4 @@
+import re
 import secrets
 import zoneinfo
 from typing import Any
@@ -22,6 +23,28 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+LANGUAGE_CODE_RE = re.compile(r"[a-z]{2,3}")
+
+
+def language_codes(value: str) -> list[str]:
+    """The language codes of a comma-separated list, lower-cased, in order, without repeats."""
+    codes: list[str] = []
+    for part in value.replace(";", ",").split(","):
+        code = part.strip().lower()
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def validate_language_codes(value: str) -> None:
+    wrong = [code for code in language_codes(value) if not LANGUAGE_CODE_RE.fullmatch(code)]
+    if wrong:
+        raise ValidationError(
+            _("Not an ISO 639 language code (two or three letters): %(codes)s"),
+            params={"codes": ", ".join(wrong)},
+        )
+
+
 def new_public_key() -> str:
     return secrets.token_urlsafe(12)
 
@@ -36,6 +59,15 @@ class Organisation(models.Model):
     )
     default_language = models.CharField(
         _("default language"), max_length=2, choices=Language.choices, default=Language.DE
+    )
+    # Survey languages beyond German and English; each survey's texts are translated per language
+    # in the admin, and what is not translated falls back to the default language.
+    extra_languages = models.CharField(
+        _("further survey languages"),
+        max_length=200,
+        blank=True,
+        validators=[validate_language_codes],
+        help_text=_("ISO 639 codes separated by commas, e.g. tr, pl, ar"),
     )
     members: "models.ManyToManyField[Any, Membership]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -56,6 +88,12 @@ class Organisation(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def survey_languages(self) -> list[str]:
+        """Every language a survey of this organisation can be answered in, the default first."""
+        codes = [self.default_language, *Language.values, *language_codes(self.extra_languages)]
+        return list(dict.fromkeys(codes))
 
 
 class Membership(models.Model):

@@ -85,10 +85,28 @@ def generate(*, answers: int, touchpoints: int, days: int, fresh: bool) -> tuple
             )
             Item.objects.bulk_create(
                 [
-                    Item(survey=survey, kind="paired", label_de="A", label_en="A", order=1),
-                    Item(survey=survey, kind="paired", label_de="B", label_en="B", order=2),
-                    Item(survey=survey, kind="nps", label_de="NPS", label_en="NPS", order=3),
-                    Item(survey=survey, kind="comment", label_de="K", label_en="C", order=4),
+                    Item(
+                        survey=survey, key="a", kind="paired", label_de="A", label_en="A", order=1
+                    ),
+                    Item(
+                        survey=survey, key="b", kind="paired", label_de="B", label_en="B", order=2
+                    ),
+                    Item(
+                        survey=survey,
+                        key="nps",
+                        kind="nps",
+                        label_de="NPS",
+                        label_en="NPS",
+                        order=3,
+                    ),
+                    Item(
+                        survey=survey,
+                        key="comment",
+                        kind="comment",
+                        label_de="K",
+                        label_en="C",
+                        order=4,
+                    ),
                 ]
             )
     surveys = dict(

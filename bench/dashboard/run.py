@@ -114,10 +114,38 @@ def generate(*, touchpoints: int, days: int, fresh: bool) -> Any:
         items: list[Item] = []
         for srv in surveys:
             items += [
-                Item(survey=srv, kind="paired", label_de="Wartezeit", label_en="Waiting", order=1),
-                Item(survey=srv, kind="paired", label_de="Lösung", label_en="Solution", order=2),
-                Item(survey=srv, kind="nps", label_de="Empfehlung", label_en="Recommend", order=3),
-                Item(survey=srv, kind="comment", label_de="Kommentar", label_en="Comment", order=4),
+                Item(
+                    survey=srv,
+                    key="waiting",
+                    kind="paired",
+                    label_de="Wartezeit",
+                    label_en="Waiting",
+                    order=1,
+                ),
+                Item(
+                    survey=srv,
+                    key="solution",
+                    kind="paired",
+                    label_de="Lösung",
+                    label_en="Solution",
+                    order=2,
+                ),
+                Item(
+                    survey=srv,
+                    key="nps",
+                    kind="nps",
+                    label_de="Empfehlung",
+                    label_en="Recommend",
+                    order=3,
+                ),
+                Item(
+                    survey=srv,
+                    key="comment",
+                    kind="comment",
+                    label_de="Kommentar",
+                    label_en="Comment",
+                    order=4,
+                ),
             ]
         Item.objects.bulk_create(items)
         day_list = [end - timedelta(days=d) for d in range(days - 1, -1, -1)]

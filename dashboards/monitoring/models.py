@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cxmonitor.outbound import target_problem
 from dashboards.analytics.vocabulary import ALERT_KPIS, kpi_label
 from surveys.models import Response
 from touchpoints.models import Department, Organisation, Phase, Touchpoint
@@ -53,6 +54,12 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Refused at save; the delivery checks again before every send (DNS can change).
+        problem = target_problem(self.url) if self.url else None
+        if problem:
+            raise ValidationError({"url": problem})
 
 
 class AlertRule(models.Model):

@@ -56,13 +56,24 @@ class _DatedQuery(serializers.Serializer[Any]):
 
 
 def _query(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
-    """Validated query parameters, or a 400 with a message per field."""
-    if not serializer.is_valid():
+    """Validated query parameters, or a 400 with a message per field.
+
+    A parameter given empty (`?touchpoint=`) is an error, not a silent "all": a client that
+    meant a value must learn that it sent none.
+    """
+    raw = serializer.initial_data
+    values = raw.getlist if hasattr(raw, "getlist") else lambda key: [raw.get(key)]
+    empty: dict[str, list[str]] = {
+        str(key): [_("Give a value or leave the parameter out.")]
+        for key in serializer.fields
+        if key in raw and not any(str(value or "").strip() for value in values(key))
+    }
+    if not serializer.is_valid() or empty:
         fields = {
             key: [str(message) for message in messages]
             for key, messages in serializer.errors.items()
         }
-        raise ApplicationError(_("Invalid query parameters."), fields=fields)
+        raise ApplicationError(_("Invalid query parameters."), fields={**fields, **empty})
     return dict(serializer.validated_data)
 
 
@@ -104,9 +115,16 @@ class _NpsSerializer(serializers.Serializer[Any]):
 
 
 class _ItemKpiSerializer(serializers.Serializer[Any]):
-    item = serializers.IntegerField(help_text="Item id.")
+    item = serializers.IntegerField(help_text="Item id (of the newest version with this key).")
+    key = serializers.CharField(help_text="Item key; figures continue across survey versions.")
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     n = serializers.IntegerField(help_text="Answers in the period.")
+    not_experienced = serializers.IntegerField(
+        help_text="Answers marked 'not experienced' (not in n, the means or the gap)."
+    )
+    not_experienced_share = serializers.FloatField(
+        allow_null=True, help_text="not_experienced / (n + not_experienced); null without answers."
+    )
     expectation = _EstimateSerializer()
     satisfaction = _EstimateSerializer()
     gap = _EstimateSerializer(help_text="Satisfaction minus expectation (paired difference).")
@@ -154,8 +172,11 @@ def _touchpoint_kpis(period: TouchpointPeriod, language: str) -> dict[str, Any]:
         items.append(
             {
                 "item": item.item_id,
+                "key": item.key,
                 "label": item.label_de if language == "de" else item.label_en,
                 "n": item.paired.n,
+                "not_experienced": item.not_experienced,
+                "not_experienced_share": item.not_experienced_share,
                 "expectation": _estimate(item_kpis.expectation),
                 "satisfaction": _estimate(item_kpis.satisfaction),
                 "gap": _estimate(item_kpis.gap),

@@ -11,8 +11,10 @@ class DailyStat(models.Model):
     """Sums for one touchpoint x item x day (the day in the organisation's time zone).
 
     Paired items fill the expectation/satisfaction columns; NPS, overall and effort items fill the
-    value columns. An item belongs to one survey version, so versions and scales never mix.
-    Histograms are lists of counts indexed by score - scale minimum (NPS: by 0..10).
+    value columns. An item belongs to one survey version, so versions and scales never mix;
+    readers add up the items of one key (the same question in several versions) where they show
+    per-item figures. Histograms are lists of counts indexed by score - scale minimum (NPS: by
+    0..10).
     """
 
     # The unique (touchpoint, item, day) index serves lookups by touchpoint; a second index on
@@ -43,6 +45,8 @@ class DailyStat(models.Model):
     promoters = models.PositiveIntegerField(default=0)
     passives = models.PositiveIntegerField(default=0)
     detractors = models.PositiveIntegerField(default=0)
+    # Paired answers marked "not experienced": no scores, so not in n or any sum.
+    not_experienced = models.PositiveIntegerField(default=0)
 
     computed_at = models.DateTimeField(auto_now=True)
 
@@ -200,6 +204,7 @@ class StatBlock(models.Model):
     promoters = models.BigIntegerField(default=0)
     passives = models.BigIntegerField(default=0)
     detractors = models.BigIntegerField(default=0)
+    not_experienced = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("statistics block")
@@ -268,6 +273,7 @@ DAILY_STAT_SUMS = (
     "promoters",
     "passives",
     "detractors",
+    "not_experienced",
 )
 DAILY_STAT_HISTOGRAMS = ("hist_e", "hist_s", "hist_v")
 DAILY_STAT_FIELDS = DAILY_STAT_SUMS + DAILY_STAT_HISTOGRAMS

@@ -1,6 +1,6 @@
 /*! cxmonitor embed: shows a touchpoint survey in an iframe, inline or behind a feedback button.
  * <script src="https://HOST/embed.js" data-touchpoint="KEY" data-mode="inline|button"
- *         data-lang="de|en" async></script>
+ *         data-lang="de|en|tr|…" async></script>
  * Further data-* attributes (e.g. data-store="berlin") are passed on to the survey page,
  * which keeps only the segment attributes it knows.
  */
@@ -145,7 +145,8 @@
     }
     script.setAttribute("data-cxm-ready", "1");
     var lang = script.getAttribute("data-lang");
-    lang = lang === "de" || lang === "en" ? lang : "";
+    // Any ISO 639 code: the page knows the organisation's languages and falls back itself.
+    lang = /^[a-z]{2,3}$/.test(lang || "") ? lang : "";
     var text = TEXT[lang || (doc.documentElement.lang || "").slice(0, 2)] || TEXT.de;
     var origin = originOf(script.src);
     var url = origin + "/s/" + encodeURIComponent(key) + "/?" + query(script, lang);

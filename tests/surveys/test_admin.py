@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from surveys.models import Item, Response, Survey
+from surveys.models import Response, Survey
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,6 @@ def _survey_form(survey: Survey, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "touchpoint": survey.touchpoint_id,
         "version": survey.version,
-        "is_active": "on" if survey.is_active else "",
         "title_de": survey.title_de,
         "title_en": survey.title_en,
         "intro_de": survey.intro_de,
@@ -41,6 +40,7 @@ def _survey_form(survey: Survey, **changes: Any) -> dict[str, Any]:
         "scale_min": survey.scale_min,
         "scale_max": survey.scale_max,
         **_management("items", total=len(items), initial=len(items)),
+        **_management("reasons"),
     }
     for i, item in enumerate(items):
         data.update(
@@ -48,6 +48,7 @@ def _survey_form(survey: Survey, **changes: Any) -> dict[str, Any]:
                 f"items-{i}-id": item.pk,
                 f"items-{i}-survey": survey.pk,
                 f"items-{i}-order": item.order,
+                f"items-{i}-key": item.key,
                 f"items-{i}-kind": item.kind,
                 f"items-{i}-label_de": item.label_de,
                 f"items-{i}-label_en": item.label_en,
@@ -200,26 +201,34 @@ def test_add_page_for_a_touchpoint_proposes_the_next_version(
     assert str(form.initial["touchpoint"]) == str(survey.touchpoint_id)
 
 
-def test_second_active_survey_is_a_form_error_not_a_500(
+def test_a_new_survey_for_a_touchpoint_with_an_active_one_is_a_draft(
     consultant_client: Client, survey: Survey
 ) -> None:
     data = {
         "touchpoint": survey.touchpoint_id,
         "version": 2,
-        "is_active": "on",
         "title_de": "Neu",
         "title_en": "New",
         "scale_min": 1,
         "scale_max": 7,
         **_management("items"),
+        **_management("reasons"),
     }
 
-    response = consultant_client.post(reverse("admin:surveys_survey_add"), data, headers=EN)
+    first = consultant_client.post(reverse("admin:surveys_survey_add"), data, headers=EN)
+    second = consultant_client.post(
+        reverse("admin:surveys_survey_add"), {**data, "version": 3}, headers=EN
+    )
 
-    assert response.status_code == 200
-    form = response.context["adminform"].form
-    assert form.non_field_errors() == ["This touchpoint already has an active survey."]
-    assert Survey.objects.filter(touchpoint=survey.touchpoint).count() == 1
+    assert first.status_code == 302
+    draft = Survey.objects.get(touchpoint=survey.touchpoint, version=2)
+    assert draft.is_draft and not draft.is_active
+    survey.refresh_from_db()
+    assert survey.is_active  # customers still answer the active version
+    assert second.status_code == 200
+    assert second.context["adminform"].form.non_field_errors() == [
+        "This touchpoint already has a draft."
+    ]
 
 
 def test_bad_scale_is_a_form_error(consultant_client: Client, survey: Survey) -> None:
@@ -296,23 +305,6 @@ def test_answered_item_cannot_be_deleted_in_the_inline(
 
     assert response.status_code == 200
     assert survey.items.count() == 4
-
-
-def test_save_as_new_creates_the_next_version_with_its_items(
-    consultant_client: Client, survey: Survey, answered: Response
-) -> None:
-    url = reverse("admin:surveys_survey_change", args=[survey.pk])
-    data = _survey_form(survey, version=2, is_active="", _saveasnew="Save as new")
-
-    response = consultant_client.post(url, data)
-
-    assert response.status_code == 302
-    new = Survey.objects.get(touchpoint=survey.touchpoint, version=2)
-    assert not new.is_active
-    assert list(new.items.order_by("order").values_list("kind", flat=True)) == list(
-        survey.items.order_by("order").values_list("kind", flat=True)
-    )
-    assert Item.objects.filter(survey=survey).count() == 4
 
 
 def test_manager_cannot_reach_survey_admin(client: Client, survey: Survey) -> None:

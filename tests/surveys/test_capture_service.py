@@ -176,22 +176,32 @@ def test_unknown_item_item_of_other_survey_and_duplicates_are_refused() -> None:
     assert set(fields) == {"answers[3].item", "answers[4].item", "answers[5].item"}
 
 
-def test_item_of_an_older_survey_version_is_refused() -> None:
+def test_item_id_of_an_older_version_is_matched_by_its_key() -> None:
+    # given: version 2 replaced version 1 more than a day ago (its forms are no longer accepted)
     setup = make_setup()
     setup.survey.is_active = False
+    setup.survey.retired_at = datetime.now(UTC) - timedelta(days=2)
     setup.survey.save()
     newer = factories.survey(tp=setup.touchpoint, version=2)
-    new_items = list(newer.items.filter(kind=Item.Kind.PAIRED))
-    fields = refused(
-        submission(
+    new_paired = list(newer.items.filter(kind=Item.Kind.PAIRED).order_by("order"))
+    old_paired = sorted(setup.paired, key=lambda item: item.order)
+    # when: an integration still posts the ids of version 1
+    result = response_submit(
+        submission=submission(
             setup,
             answers=[
-                AnswerInput(item_id=setup.paired[0].id, expectation=3, satisfaction=3),
-                *[AnswerInput(item_id=i.id, expectation=3, satisfaction=3) for i in new_items],
-            ],
+                AnswerInput(item_id=old.id, expectation=3, satisfaction=4) for old in old_paired
+            ]
+            + [AnswerInput(item_id=newer.items.get(kind=Item.Kind.NPS).id, value=8)],
         )
     )
-    assert "answers[0].item" in fields
+    # then: stored for version 2, each answer on the item with the same key
+    stored = Response.objects.get(pk=result.response_id)
+    assert stored.survey_id == newer.pk
+    assert sorted(stored.answers.values_list("item_id", flat=True)) == sorted(
+        [i.pk for i in new_paired] + [newer.items.get(kind=Item.Kind.NPS).pk]
+    )
+    assert [i.key for i in new_paired] == [i.key for i in old_paired]
 
 
 def test_required_items_must_be_present_and_no_answers_is_refused() -> None:

@@ -6,11 +6,13 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from surveys.customer_links import customer_link_token
 from surveys.models import Answer, Response
 from tests import factories
 from tests.surveys.page_support import hidden_fields, make_page_setup
 
 pytestmark = pytest.mark.django_db
+TOKEN = customer_link_token(customer_id="CUST-42")
 
 
 def test_page_shows_each_paired_item_as_fieldset_with_two_labelled_scales() -> None:
@@ -34,7 +36,8 @@ def test_page_shows_each_paired_item_as_fieldset_with_two_labelled_scales() -> N
             assert f'for="{name}_1"' in block and f'for="{name}_7"' in block
         assert "sehr niedrig" in block and "sehr hoch" in block
         assert "überhaupt nicht zufrieden" in block and "sehr zufrieden" in block
-    assert "Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?" in html
+    # the NPS question is the NPS item's own text, as set in the admin
+    assert f'<legend class="sv-legend">{setup.nps.label_de}</legend>' in html
     assert len(re.findall(rf'name="v_{setup.nps.pk}"', html)) == 11
     assert 'maxlength="2000"' in html
     # honeypot: off-screen, skipped by keyboard, never autofilled
@@ -66,7 +69,7 @@ def test_english_labels_with_lang_parameter() -> None:
     assert "Survey " + setup.touchpoint.name in html
     assert "What did you expect?" in html and "How satisfied were you?" in html
     assert "very low" in html and "not at all satisfied" in html
-    assert "How likely is it that you would recommend us?" in html
+    assert f'<legend class="sv-legend">{setup.nps.label_en}</legend>' in html
     assert setup.paired[0].label_en in html
     assert "Was haben Sie erwartet?" not in html
     # the switch offers the other language
@@ -161,7 +164,7 @@ def test_channel_mode_segment_and_customer_id_are_carried_in_the_form() -> None:
     bogus = hidden_fields(Client().get(setup.url + "?channel=api&mode=evil").content.decode())
     linked = hidden_fields(
         Client()
-        .get(setup.url + "?channel=link&cid=CUST-42&store=Berlin&campaign=spring&secret=x")
+        .get(setup.url + f"?channel=link&ct={TOKEN}&store=Berlin&campaign=spring&secret=x")
         .content.decode()
     )
 
@@ -170,7 +173,7 @@ def test_channel_mode_segment_and_customer_id_are_carried_in_the_form() -> None:
     assert embed["channel"] == "embed" and embed["mode"] == "embed"
     assert bogus["channel"] == "page" and bogus["mode"] == ""
     assert linked["channel"] == "link"
-    assert linked["cid"] == "CUST-42"
+    assert linked["ct"] == TOKEN
     assert linked["store"] == "Berlin" and linked["campaign"] == "spring"
     assert "secret" not in linked
 
@@ -178,11 +181,13 @@ def test_channel_mode_segment_and_customer_id_are_carried_in_the_form() -> None:
 def test_customer_id_appears_only_as_its_hidden_fields() -> None:
     setup = make_page_setup()
 
-    html = Client().get(setup.url + "?cid=CUST-4711").content.decode()
+    token = customer_link_token(customer_id="CUST-4711")
+    html = Client().get(setup.url + f"?ct={token}").content.decode()
 
     # once in the survey form, once in the language switch (both hidden inputs)
-    assert html.count("CUST-4711") == 2
-    assert html.count('<input type="hidden" name="cid" value="CUST-4711">') == 2
+    assert html.count(token) == 2
+    assert html.count(f'<input type="hidden" name="ct" value="{token}">') == 2
+    assert "CUST-4711" not in html
 
 
 def test_survey_page_frame_ancestors_follow_the_touchpoint() -> None:

@@ -201,7 +201,9 @@ def test_demo_client_structure_and_planted_patterns() -> None:
         assert kinds.count(Item.Kind.NPS) == 1 and kinds.count(Item.Kind.COMMENT) == 1
         assert survey.title_de and survey.title_en
         assert tp.origin_list == ([ALLOWED_ORIGIN] if tp.channel == "online" else [])
-    scores = np.array([row[1:3] for rows in data.values() for row in rows["paired"]])
+    scores = np.array(
+        [row[1:3] for rows in data.values() for row in rows["paired"] if row[1] is not None]
+    )
     assert scores.min() == 1 and scores.max() == 7
     assert all(0 <= row[3] <= 10 for rows in data.values() for row in rows["nps"])
     languages = dict(
@@ -212,7 +214,9 @@ def test_demo_client_structure_and_planted_patterns() -> None:
     assert languages["de"] > 0.8 * total and languages["en"] > 0.05 * total
 
     def paired(name: str) -> np.ndarray:
-        return np.array([(r[1], r[2]) for r in data[name]["paired"]], dtype=float)
+        return np.array(
+            [(r[1], r[2]) for r in data[name]["paired"] if r[1] is not None], dtype=float
+        )
 
     # a) Hotline: expectation clearly above satisfaction.
     hotline = paired("Hotline")

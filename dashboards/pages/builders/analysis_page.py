@@ -24,6 +24,7 @@ from dashboards.pages.builders.comments import CommentsView, comments_view
 from dashboards.pages.builders.dashboard import touchpoint_signals
 from dashboards.pages.builders.funnel import funnel_view
 from dashboards.pages.builders.segments import segment_rows
+from dashboards.pages.builders.why import why_view
 from dashboards.pages.filters import AnalysisChoices, Filters
 from dashboards.pages.scope import OrgScope
 from dashboards.statistics.selectors import kpis
@@ -61,6 +62,9 @@ def analysis_page(  # noqa: C901
         out["funnel"] = funnel_view(periods)
         out["ipa"] = ipa_view(periods, stored)
         out["satrec"] = satrec_view(periods)
+        out["why"] = why_view(
+            scope, periods=periods, start=filters.start, end=filters.end, language=language
+        )
     if section == "segments":
         # Requested by the page after it loaded: the one section that sums raw answers.
         out["segments"] = segment_rows(

@@ -6,6 +6,7 @@ Long periods read single days only at their ends and aligned blocks of days in b
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,12 +32,17 @@ from touchpoints.models import Touchpoint
 PAIRED_COLUMNS = tuple(f for f in PairedSums.__dataclass_fields__ if f != "n")
 VALUE_COLUMNS = tuple(f for f in ValueSums.__dataclass_fields__ if f != "n")
 VALUE_KINDS = (Item.Kind.NPS, Item.Kind.OVERALL, Item.Kind.EFFORT)
-SUM_COLUMNS = ("n", *PAIRED_COLUMNS, *VALUE_COLUMNS)
+SUM_COLUMNS = ("n", *PAIRED_COLUMNS, *VALUE_COLUMNS, "not_experienced")
 
 
 @dataclass(frozen=True)
 class ItemPeriod:
-    """One item's sums over a period: paired items fill `paired`, value items `value`."""
+    """One item's sums over a period: paired items fill `paired`, value items `value`.
+
+    Items with the same key are one question across survey versions: their sums are added up
+    and the newest version's id and labels stand for them. `not_experienced` counts the answers
+    that skipped the item as not experienced (not part of `paired`).
+    """
 
     item_id: int
     label_de: str
@@ -44,6 +50,15 @@ class ItemPeriod:
     kind: str
     paired: PairedSums | None
     value: ValueSums | None
+    key: str = ""
+    not_experienced: int = 0
+
+    @property
+    def not_experienced_share(self) -> float | None:
+        """Share of "not experienced" among the item's answers (None without answers)."""
+        scored = self.paired.n if self.paired is not None else 0
+        total = scored + self.not_experienced
+        return self.not_experienced / total if total else None
 
 
 @dataclass(frozen=True)
@@ -157,6 +172,40 @@ def _period_sums(
         return {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in cursor.fetchall()}
 
 
+def _items_of_same_keys(item_ids: list[int]) -> list[int]:
+    """The items with the same touchpoint and key as the given ones, in every survey version."""
+    wanted = Item.objects.filter(pk__in=item_ids).values_list("survey__touchpoint_id", "key")
+    same = Q(pk__in=item_ids)
+    for touchpoint_id, key in wanted:
+        same |= Q(survey__touchpoint_id=touchpoint_id, key=key)
+    return list(Item.objects.filter(same).values_list("pk", flat=True))
+
+
+def _merge_versions(
+    sums: dict[tuple[int, ...], tuple[int, ...]], described: Mapping[int, Mapping[str, Any]]
+) -> dict[tuple[int, ...], tuple[int, ...]]:
+    """Sums of items sharing (touchpoint, key, kind) added up under the newest version's item.
+
+    Daily statistics stay per item (one item belongs to one version and one scale); publishing
+    refuses to keep a key across a change of kind or scale, so added sums never mix scales.
+    """
+    newest: dict[tuple[int, str, str], int] = {}
+    for tp, item_id in sums:
+        item = described[item_id]
+        group = (tp, item["key"], item["kind"])
+        current = newest.get(group)
+        if current is None or described[current]["survey__version"] < item["survey__version"]:
+            newest[group] = item_id
+    merged: dict[tuple[int, ...], list[int]] = {}
+    for (tp, item_id), values in sums.items():
+        item = described[item_id]
+        target = (tp, newest[(tp, item["key"], item["kind"])])
+        total = merged.setdefault(target, [0] * len(values))
+        for index, value in enumerate(values):
+            total[index] += int(value)
+    return {key: tuple(values) for key, values in merged.items()}
+
+
 def kpi_rollup(
     *,
     organisation_ids: list[int],
@@ -192,6 +241,8 @@ def kpi_rollup(
     ids = [tp.pk for tp in listed]
     if not ids:
         return []
+    if item_ids is not None:
+        item_ids = _items_of_same_keys(item_ids)
     units = period_units(start, end)
     sums = _period_sums(
         DailyStat, StatBlock, ("touchpoint_id", "item_id"), SUM_COLUMNS, ids, units, item_ids
@@ -199,17 +250,13 @@ def kpi_rollup(
     described = {
         row["pk"]: row
         for row in Item.objects.filter(pk__in={item for _, item in sums}).values(
-            "pk", "label_de", "label_en", "kind", "survey__version", "order"
+            "pk", "key", "label_de", "label_en", "kind", "survey__version", "order"
         )
     }
+    sums = _merge_versions(sums, described)
     ordered = sorted(
         sums,
-        key=lambda key: (
-            key[0],
-            described[key[1]]["survey__version"],
-            described[key[1]]["order"],
-            key[1],
-        ),
+        key=lambda key: (key[0], described[key[1]]["order"], key[1]),
     )
     items: dict[int, list[ItemPeriod]] = defaultdict(list)
     # Pooled per touchpoint as plain column lists; dataclasses are built once at the end.
@@ -232,6 +279,8 @@ def kpi_rollup(
                 kind=kind,
                 paired=item_paired,
                 value=item_value,
+                key=item["key"],
+                not_experienced=int(row["not_experienced"]),
             )
         )
     paired = {tp: PairedSums(*values) for tp, values in paired_totals.items()}

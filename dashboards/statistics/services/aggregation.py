@@ -178,6 +178,7 @@ def _lock_touchpoints(touchpoint_ids: Sequence[int]) -> None:
         )
 
 
+# size: one aggregate per daily-statistics column, kept together as the table's definition
 def _answer_sums(
     *, touchpoint_ids: Sequence[int], tz: zoneinfo.ZoneInfo, lower: datetime, upper: datetime
 ) -> QuerySet[Answer, dict[str, Any]]:
@@ -214,6 +215,7 @@ def _answer_sums(
         "promoters": count(nps & Q(value__gte=9)),
         "passives": count(nps & Q(value__gte=7, value__lte=8)),
         "detractors": count(nps & Q(value__lte=6)),
+        "not_experienced": count(Q(item__kind=Item.Kind.PAIRED, not_experienced=True)),
     }
     for score in SCORES:
         aggregates[f"he{score}"] = count(paired & Q(expectation=score))
@@ -302,7 +304,7 @@ def _daily_stat_select(stats: QuerySet[Answer, dict[str, Any]]) -> _Select:
     select = ", ".join(f"{columns[field]} AS {field}" for field in DAILY_STAT_FIELDS)
     sql = (
         "SELECT g.g_tp AS touchpoint_id, g.g_item AS item_id, g.g_day AS day, "
-        f"{select}, now() AS computed_at FROM ({inner}) AS g WHERE g.n > 0"
+        f"{select}, now() AS computed_at FROM ({inner}) AS g WHERE g.n > 0 OR g.not_experienced > 0"
     )
     return _Select(sql, tuple(params))
 
@@ -324,7 +326,7 @@ def _python_upsert(
     scope: dict[str, Any],
 ) -> int:
     """Portable path: evaluate the grouped rows once, bulk upsert, delete keys not seen."""
-    stat_rows = [_daily_stat(row) for row in stats if row["n"] > 0]
+    stat_rows = [_daily_stat(row) for row in stats if row["n"] > 0 or row["not_experienced"] > 0]
     day_rows = [
         TouchpointDay(
             touchpoint_id=row["g_tp"], day=row["g_day"], **{f: row[f] for f in TOUCHPOINT_DAY_SUMS}

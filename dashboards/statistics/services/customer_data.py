@@ -30,7 +30,7 @@ def customer_data_export(*, customer_id: str) -> dict[str, Any]:
                 "segment": response.segment,
                 "answers": [
                     {
-                        "question": answer.item.label_in(response.language),
+                        "question": answer.item.label_in(response.language) or answer.item.label_en,
                         "kind": answer.item.kind,
                         "expectation": answer.expectation,
                         "satisfaction": answer.satisfaction,

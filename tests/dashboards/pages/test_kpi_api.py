@@ -179,7 +179,19 @@ def test_the_shape_is_exactly_the_documented_one(world: World, client: Client) -
     }
     assert set(entry["expectation"]) == {"mean", "ci"} == set(entry["gap"])
     assert set(entry["nps"]) == {"value", "ci", "n"}
-    assert set(entry["items"][0]) == {"item", "label", "n", "expectation", "satisfaction", "gap"}
+    assert set(entry["items"][0]) == {
+        "item",
+        "key",
+        "label",
+        "n",
+        "not_experienced",
+        "not_experienced_share",
+        "expectation",
+        "satisfaction",
+        "gap",
+    }
+    assert entry["items"][0]["key"] == "attribute-1"
+    assert entry["items"][0]["not_experienced"] == 0
     assert entry["name"] == "Hotline"
     assert entry["phase"] == "Awareness"
     assert entry["items"][0]["label"] == "Attribute 1"
@@ -257,6 +269,10 @@ def test_a_consultant_sees_every_organisation_and_can_narrow(world: World, clien
         ({"from": "2020-01-01", "to": "2024-01-01"}, "to"),
         ({"from": "2024-05-01", "to": "2024-05-02", "phase": "x"}, "phase"),
         ({"from": "2024-05-01", "to": "2024-05-02", "item": "-1"}, "item"),
+        # given empty, a parameter is an error rather than a silent "all"
+        ({"from": "2024-05-01", "to": "2024-05-02", "touchpoint": ""}, "touchpoint"),
+        ({"from": "2024-05-01", "to": "2024-05-02", "phase": " "}, "phase"),
+        ({"from": "", "to": "2024-05-02"}, "from"),
     ],
 )
 def test_bad_parameters_give_400_with_a_message_per_field(

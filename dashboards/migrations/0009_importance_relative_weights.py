@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0007_response_cluster_sums'),
+        ('dashboards', '0008_response_cluster_sums'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0006_kpi_vocabulary'),
+        ('dashboards', '0007_not_experienced_counts'),
     ]
 
     operations = [
