@@ -6,8 +6,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from dashboards.analytics.funnel import funnel, limits
 from dashboards.analytics.correlation import pairwise_correlations
+from dashboards.analytics.funnel import funnel, limits
 from dashboards.analytics.relative_weights import (
     relative_weights,
     relative_weights_of_data,
