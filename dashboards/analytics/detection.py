@@ -18,8 +18,8 @@ from scipy import stats
 
 from dashboards.analytics import PairedSums, ValueSums
 from dashboards.analytics.changes import Comparison
-from dashboards.analytics.monitoring import control_chart
 from dashboards.analytics.vocabulary import Kpi
+from dashboards.analytics.window_monitor import WindowVerdict, window_verdict
 
 Direction = Literal["down", "up"]
 
@@ -28,8 +28,7 @@ THRESHOLD = "threshold"
 SIGNIFICANT_DROP = "significant_drop"
 
 LOOKBACK_DAYS = 30
-"""How far back the start of an ongoing breach is searched (threshold and drop conditions)."""
-EWMA_LAMBDA = 0.2
+"""How far back the start of an ongoing breach is searched."""
 
 
 class DayLike(Protocol):
@@ -141,51 +140,62 @@ def detect(
     raise ValueError(f"unknown condition {rule.condition!r}")
 
 
-def _control_limits(rule: RuleSpec, series: Sequence[DayLike]) -> Breach | None:
-    window = list(series[-(rule.baseline_days + rule.period_days) :])
-    values: list[float | None] = []
-    counts: list[int | None] = []
-    for day in window:
-        value, n = kpi_of_day(rule.kpi, day)
-        # Volume is a count: a quiet day is a value. Other KPIs need enough answers that day.
-        enough = rule.kpi == Kpi.VOLUME or n >= rule.min_n
-        values.append(value if enough else None)
-        counts.append(n if enough else 0)
-    chart = control_chart(
-        values,
-        method="ewma",
-        lam=EWMA_LAMBDA,
+def _verdict_at(rule: RuleSpec, series: Sequence[DayLike], end: int) -> WindowVerdict | None:
+    """The calibrated window test of the period ending at index `end`."""
+    first = max(0, end - rule.baseline_days - rule.period_days + 1)
+    window = series[first : end + 1]
+    volume = rule.kpi == Kpi.VOLUME
+    sums = [(0, 0.0, 0.0) if volume else _answer_sums(rule.kpi, d) for d in window]
+    return window_verdict(
+        days=[d.day for d in window],
+        n=[s[0] for s in sums],
+        total=[s[1] for s in sums],
+        sumsq=[s[2] for s in sums],
+        responses=[d.responses for d in window],
+        volume=volume,
+        period=rule.period_days,
         width=rule.width,
-        baseline=max(0, len(values) - rule.period_days),
-        # Mean-type KPIs: a thin day weighs less than a busy one.
-        counts=None if rule.kpi == Kpi.VOLUME else counts,
     )
-    last = len(values) - 1
-    direction = chart.direction(last)
-    stat, center = chart.ewma[last], chart.center
-    if direction is None or stat is None or center is None or not _allowed(rule.kpi, direction):
+
+
+def _breached(rule: RuleSpec, verdict: WindowVerdict | None) -> Direction | None:
+    if verdict is None or (rule.kpi != Kpi.VOLUME and verdict.answers < rule.min_n):
         return None
-    if abs(stat - center) < rule.min_change:
+    direction: Direction | None = (
+        "down" if verdict.z <= -rule.width else "up" if verdict.z >= rule.width else None
+    )
+    if direction is None or not _allowed(rule.kpi, direction):
+        return None
+    if abs(verdict.value - verdict.expected) < rule.min_change:
+        return None
+    return direction
+
+
+def _control_limits(rule: RuleSpec, series: Sequence[DayLike]) -> Breach | None:
+    """The last period against the baseline before it, calibrated for day-to-day variation
+    (analytics.calibrated); `width` is the limit in standard errors, min_n the answers the
+    period needs."""
+    last = len(series) - 1
+    verdict = _verdict_at(rule, series, last)
+    direction = _breached(rule, verdict)
+    if direction is None or verdict is None:
         return None
     start = last
-    for i in range(last - 1, -1, -1):
-        if values[i] is None:
-            continue  # a day without enough answers neither breaks nor extends the run
-        if chart.direction(i) != direction:
+    for i in range(last - 1, max(-1, last - 1 - LOOKBACK_DAYS), -1):
+        if _breached(rule, _verdict_at(rule, series, i)) != direction:
             break
         start = i
-    limit = chart.lower[last] if direction == "down" else chart.upper[last]
     return Breach(
         rule_id=rule.rule_id,
         kpi=rule.kpi,
         direction=direction,
-        value=stat,
-        expected=center,
-        limit=limit,
-        p_value=None,
-        n=kpi_of_day(rule.kpi, window[last])[1],
-        day=window[last].day,
-        breach_start=window[start].day,
+        value=verdict.value,
+        expected=verdict.expected,
+        limit=verdict.lower if direction == "down" else verdict.upper,
+        p_value=verdict.p_low if direction == "down" else verdict.p_high,
+        n=verdict.answers,
+        day=series[last].day,
+        breach_start=series[start].day,
     )
 
 

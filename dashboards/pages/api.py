@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxmonitor.errors import ApplicationError
-from dashboards.analytics import SMALL_N, Estimate, nps_kpi, paired_kpis
+from dashboards.analytics import SMALL_N, Estimate, paired_kpis
+from dashboards.analytics.intervals import nps_adjusted_wald, response_level_kpis
 from dashboards.pages.csv_format import FORMATS as CSV_FORMATS
 from dashboards.pages.csv_format import csv_format_choose, csv_lines
 from dashboards.pages.exports import spreadsheet_safe
@@ -159,8 +160,9 @@ def _estimate(estimate: Estimate) -> dict[str, Any]:
 
 
 def _touchpoint_kpis(period: TouchpointPeriod, language: str) -> dict[str, Any]:
-    kpis = paired_kpis(period.paired)
-    nps = nps_kpi(period.nps)
+    # Touchpoint intervals use the response as unit; NPS the adjusted Wald (docs/statistics.md).
+    kpis = response_level_kpis(period.paired, period.response_sums)
+    nps = nps_adjusted_wald(period.nps)
     items = []
     for item in period.items:
         if item.paired is None:

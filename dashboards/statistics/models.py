@@ -72,6 +72,17 @@ class TouchpointDay(models.Model):
     responses = models.PositiveIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
     linked = models.PositiveIntegerField(default=0, help_text="responses with a customer key")
+    # Per-response sums of the paired answers (response i: m_i answers with sums S_i, E_i, G_i of
+    # satisfaction, expectation and gap), so touchpoint intervals can use the response as unit.
+    resp_paired = models.PositiveIntegerField(default=0, help_text="responses with paired answers")
+    resp_answers = models.BigIntegerField(default=0)
+    resp_sum_m2 = models.BigIntegerField(default=0)
+    resp_sumsq_s = models.BigIntegerField(default=0)
+    resp_sum_ms = models.BigIntegerField(default=0)
+    resp_sumsq_e = models.BigIntegerField(default=0)
+    resp_sum_me = models.BigIntegerField(default=0)
+    resp_sumsq_gap = models.BigIntegerField(default=0)
+    resp_sum_mgap = models.BigIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -138,6 +149,15 @@ class TouchpointImportance(models.Model):
     performance = models.FloatField(
         _("mean satisfaction"), null=True, blank=True, help_text=_("over the same period")
     )
+    # Johnson's relative weight among the linked touchpoints (shares of R^2), bootstrap interval;
+    # R^2, customers and whether the correlation matrix had to be repaired are the same on every
+    # row of the organisation.
+    weight = models.FloatField(_("relative weight"), null=True, blank=True)
+    weight_low = models.FloatField(_("relative weight, lower bound"), null=True, blank=True)
+    weight_high = models.FloatField(_("relative weight, upper bound"), null=True, blank=True)
+    r_squared = models.FloatField(_("R²"), null=True, blank=True)
+    weight_n = models.PositiveIntegerField(_("customers in the relative weights"), default=0)
+    weight_adjusted = models.BooleanField(_("correlations repaired"), default=False)
 
     class Meta:
         verbose_name = _("touchpoint importance")
@@ -211,6 +231,15 @@ class TouchpointBlock(models.Model):
     responses = models.BigIntegerField(default=0)
     comments = models.BigIntegerField(default=0)
     linked = models.BigIntegerField(default=0)
+    resp_paired = models.BigIntegerField(default=0)
+    resp_answers = models.BigIntegerField(default=0)
+    resp_sum_m2 = models.BigIntegerField(default=0)
+    resp_sumsq_s = models.BigIntegerField(default=0)
+    resp_sum_ms = models.BigIntegerField(default=0)
+    resp_sumsq_e = models.BigIntegerField(default=0)
+    resp_sum_me = models.BigIntegerField(default=0)
+    resp_sumsq_gap = models.BigIntegerField(default=0)
+    resp_sum_mgap = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("touchpoint block")
@@ -248,4 +277,16 @@ DAILY_STAT_SUMS = (
 )
 DAILY_STAT_HISTOGRAMS = ("hist_e", "hist_s", "hist_v")
 DAILY_STAT_FIELDS = DAILY_STAT_SUMS + DAILY_STAT_HISTOGRAMS
-TOUCHPOINT_DAY_SUMS = ("responses", "comments", "linked")
+# Per-response sums of the paired answers (services.response_sums computes them).
+RESPONSE_SUMS = (
+    "resp_paired",
+    "resp_answers",
+    "resp_sum_m2",
+    "resp_sumsq_s",
+    "resp_sum_ms",
+    "resp_sumsq_e",
+    "resp_sum_me",
+    "resp_sumsq_gap",
+    "resp_sum_mgap",
+)
+TOUCHPOINT_DAY_SUMS = ("responses", "comments", "linked", *RESPONSE_SUMS)

@@ -12,25 +12,30 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dashboards.analytics import Estimate, PairedKpis, PairedSums, nps_kpi, paired_kpis
+from dashboards.analytics import Estimate, PairedKpis, paired_kpis
 from dashboards.analytics.importance import Quadrant, ipa_quadrants
-from dashboards.analytics.lags import (
-    CorrelationMatrix,
-    LagResult,
-    correlation_matrix,
-    lagged_correlation,
+from dashboards.analytics.intervals import (
+    claim_supported,
+    nps_adjusted_wald,
+    response_level_kpis,
 )
+from dashboards.analytics.lags import CorrelationMatrix, correlation_matrix
 from dashboards.analytics.monitoring import ControlChart, control_chart
+from dashboards.analytics.prewhitening import PrewhitenedLags, lag_search, prewhitened_ccf
 from dashboards.analytics.vocabulary import Kpi
+from dashboards.pages.builders.changes import SignalRow
 from dashboards.pages.builders.comments import CommentsView
-from dashboards.pages.builders.dashboard import SignalRow, day_kpis
+from dashboards.pages.builders.dashboard import day_kpis
+from dashboards.pages.builders.funnel import FunnelView
 from dashboards.pages.builders.segments import SegmentRow
 from dashboards.pages.builders.why import WhyView
 from dashboards.pages.scope import TouchpointOption
 from dashboards.statistics.selectors.importance import StoredImportance
 from dashboards.statistics.selectors.kpis import DaySums, TouchpointPeriod
 
-SERIES_MIN_DAYS = 90
+# Days before the period that the trend chart shows as its (marked) baseline.
+TREND_BASELINE_DAYS = 56
+MIN_TREND_BASELINE_DAYS = 28
 # Touchpoints (by responses) that the heatmap and the search for the strongest link consider:
 # a 200 x 200 heatmap is unreadable and the pairwise search grows with the square.
 LINK_CANDIDATES = 20
@@ -47,6 +52,8 @@ class GapRow:
     kpis: PairedKpis
     importance: float | None
     priority: float
+    # The gap's interval lies below 0 with enough responses: it may be named a shortfall.
+    supported: bool = False
 
     @property
     def label(self) -> str:
@@ -62,6 +69,12 @@ class IpaRow:
     method: str | None
     performance: float | None
     quadrant: Quadrant | None
+    # In "concentrate here" with evidence: importance interval above the split, satisfaction
+    # interval below it, enough responses.
+    supported: bool = False
+    # Johnson's relative weight (share of R^2) with its bootstrap interval, when computed.
+    weight: float | None = None
+    weight_ci: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,9 @@ class IpaView:
     importance_split: float | None
     performance_split: float | None
     computed_at: datetime | None
+    r_squared: float | None = None
+    weight_n: int = 0
+    weight_adjusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,8 @@ class SatRecRow:
     top2: Estimate
     nps: Estimate
     flagged: bool
+    # Flagged by the medians, but too few answers or an NPS interval reaching 0: not named.
+    too_few: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,9 +124,11 @@ class LagView:
     a_kpi: str
     b: TouchpointOption
     b_kpi: str
-    result: LagResult
+    result: PrewhitenedLags
     chosen_by_default: bool
     default_significant: bool = False
+    tests: int = 0
+    """Tests the significance was corrected for (lags, times pairs for the preselection)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,8 @@ class TrendView:
     days: list[date]
     chart: ControlChart
     chosen_by_default: bool
+    # First day of the analysis period; the days before it are the chart's baseline.
+    period_start: date | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +149,7 @@ class AnalysisPage:
     series_start: date
     series_end: date
     gaps: list[GapRow] | None = None
+    funnel: FunnelView | None = None
     ipa: IpaView | None = None
     satrec: SatRecView | None = None
     heatmap: HeatmapView | None = None
@@ -148,10 +171,9 @@ class Window:
 
 
 def analysis_window(*, start: date, end: date, today: date) -> Window:
-    """Series end on the last complete day and span at least SERIES_MIN_DAYS days."""
-    series_end = min(end, today - timedelta(days=1))
-    series_start = min(start, series_end - timedelta(days=SERIES_MIN_DAYS - 1))
-    return Window(start, end, series_start, series_end)
+    """Series cover exactly the filtered period, up to its last complete day."""
+    series_end = max(start, min(end, today - timedelta(days=1)))
+    return Window(start, end, start, series_end)
 
 
 # --- gaps, importance-performance, satisfaction vs recommendation --------------------------
@@ -164,19 +186,20 @@ def gap_rows(
     rows: list[GapRow] = []
     for tp in periods:
         weight = importance.get(tp.touchpoint_id)
-        parts: list[tuple[str | None, PairedSums]] = [(None, tp.paired)]
+        parts: list[tuple[str | None, PairedKpis]] = []
+        if tp.paired.n:
+            # The touchpoint pools several items of one response: the response is the unit.
+            parts.append((None, response_level_kpis(tp.paired, tp.response_sums)))
         parts += [
-            (item.label_de if language == "de" else item.label_en, item.paired)
+            (item.label_de if language == "de" else item.label_en, paired_kpis(item.paired))
             for item in tp.items
-            if item.paired is not None
+            if item.paired is not None and item.paired.n
         ]
-        for label, sums in parts:
-            if sums.n == 0:
-                continue
-            figures = paired_kpis(sums)
+        for label, figures in parts:
             gap = figures.gap.value or 0.0
             priority = max(weight or 0.0, 0.0) * max(-gap, 0.0)
-            rows.append(GapRow(tp.public_key, tp.name, label, figures, weight, priority))
+            supported = claim_supported(figures.gap, threshold=0.0, side="below")
+            rows.append(GapRow(tp.public_key, tp.name, label, figures, weight, priority, supported))
     rows.sort(key=lambda r: (-r.priority, r.kpis.gap.value or 0.0))
     return rows
 
@@ -185,12 +208,24 @@ def ipa_view(periods: list[TouchpointPeriod], stored: list[StoredImportance]) ->
     """Importance (stored correlation with NPS) against performance (satisfaction this period)."""
     by_tp = {s.touchpoint_id: s for s in stored}
     points: dict[int, tuple[float | None, float | None]] = {}
+    satisfaction: dict[int, Estimate] = {}
     for tp in periods:
         imp = by_tp.get(tp.touchpoint_id)
-        performance = tp.paired.sum_s / tp.paired.n if tp.paired.n else None
-        points[tp.touchpoint_id] = (imp.r if imp else None, performance)
+        satisfaction[tp.touchpoint_id] = response_level_kpis(
+            tp.paired, tp.response_sums
+        ).satisfaction
+        points[tp.touchpoint_id] = (imp.r if imp else None, satisfaction[tp.touchpoint_id].value)
     result = ipa_quadrants(points)
     names = {tp.touchpoint_id: tp for tp in periods}
+
+    def supported(key: int, quadrant: Quadrant | None) -> bool:
+        ci = by_tp[key].ci if key in by_tp else None
+        if quadrant != Quadrant.CONCENTRATE_HERE or ci is None:
+            return False
+        assert result.importance_split is not None and result.performance_split is not None
+        below = claim_supported(satisfaction[key], threshold=result.performance_split, side="below")
+        return ci[0] > result.importance_split and below
+
     rows = [
         IpaRow(
             public_key=names[p.key].public_key,
@@ -200,11 +235,23 @@ def ipa_view(periods: list[TouchpointPeriod], stored: list[StoredImportance]) ->
             method=by_tp[p.key].method if p.key in by_tp else None,
             performance=p.performance,
             quadrant=p.quadrant,
+            supported=supported(p.key, p.quadrant),
+            weight=by_tp[p.key].weight if p.key in by_tp else None,
+            weight_ci=by_tp[p.key].weight_ci if p.key in by_tp else None,
         )
         for p in result.points
     ]
     computed = max((s.computed_at for s in stored), default=None)
-    return IpaView(rows, result.importance_split, result.performance_split, computed)
+    weighted = next((s for s in stored if s.r_squared is not None or s.weight_adjusted), None)
+    return IpaView(
+        rows,
+        result.importance_split,
+        result.performance_split,
+        computed,
+        weighted.r_squared if weighted else None,
+        weighted.weight_n if weighted else 0,
+        weighted.weight_adjusted if weighted else False,
+    )
 
 
 def satrec_view(periods: list[TouchpointPeriod]) -> SatRecView:
@@ -212,8 +259,10 @@ def satrec_view(periods: list[TouchpointPeriod]) -> SatRecView:
     touchpoints while their NPS is below both the median and zero."""
     rows = []
     for tp in periods:
-        figures = paired_kpis(tp.paired)
-        rows.append((tp, figures.satisfaction, figures.top2_satisfaction, nps_kpi(tp.nps)))
+        figures = response_level_kpis(tp.paired, tp.response_sums)
+        rows.append(
+            (tp, figures.satisfaction, figures.top2_satisfaction, nps_adjusted_wald(tp.nps))
+        )
     top2s = [t.value for _, _, t, _ in rows if t.value is not None]
     npss = [n.value for _, _, _, n in rows if n.value is not None]
     top2_median = statistics.median(top2s) if top2s else None
@@ -228,16 +277,21 @@ def satrec_view(periods: list[TouchpointPeriod]) -> SatRecView:
             and top2.value > top2_median
             and nps.value < min(nps_median, 0.0)
         )
-        out.append(SatRecRow(tp.public_key, tp.name, satisfaction, top2, nps, flagged))
+        # Named only with evidence: enough answers and an NPS interval wholly below 0.
+        named = flagged and claim_supported(nps, threshold=0.0, side="below")
+        out.append(
+            SatRecRow(tp.public_key, tp.name, satisfaction, top2, nps, named, flagged and not named)
+        )
     return SatRecView(out, top2_median, nps_median)
 
 
 # --- daily series: heatmap, lag explorer, trend --------------------------------------------
 
 
-def kpi_series(days: list[DaySums]) -> dict[str, list[float | None]]:
-    """The four daily KPI series of one touchpoint (thin days without score KPIs)."""
-    return day_kpis(days)
+def kpi_series(days: list[DaySums], first_day: date | None = None) -> dict[str, list[float | None]]:
+    """The four daily KPI series of one touchpoint (thin days without score KPIs, no volume
+    before its first day with responses)."""
+    return day_kpis(days, first_day)
 
 
 def link_candidates(periods: list[TouchpointPeriod]) -> list[TouchpointPeriod]:
@@ -261,38 +315,28 @@ def heatmap_view(
 
 def strongest_link(
     candidates: list[TouchpointPeriod], series: dict[int, dict[str, list[float | None]]]
-) -> tuple[tuple[int, int], bool] | None:
-    """The pair (x, y) whose volume at x is followed by satisfaction at y most strongly, and
-    whether that link is significant (outside the band).
+) -> tuple[tuple[int, int], bool, int] | None:
+    """The pair (x, y) whose volume at x is followed by satisfaction at y most clearly, whether
+    that link is significant, and the number of tests searched.
 
-    Only lags of at least one day count (a link needs time to travel). A significant link beats
-    any insignificant one; without any, the strongest insignificant pair is shown, so the
-    explorer always starts somewhere. Volume to satisfaction is the dependency consultants look
-    for first (load in one place, service quality in another); volume to volume is left out
-    because shared weekly rhythms make every pair look linked.
+    Every ordered pair and every lag of 1..MAX_LAG days is searched on prewhitened series, and
+    significance is corrected for all of them (analytics.prewhitening). Without a significant
+    link the closest pair is preselected so the explorer starts somewhere, and the page says in
+    words that nothing is significant. Volume to satisfaction is the dependency consultants look
+    for first (load in one place, service quality in another).
     """
-    best: tuple[bool, float, int, int] | None = None
-    for a in candidates:
-        x = series[a.touchpoint_id][Kpi.VOLUME]
-        for b in candidates:
-            if a.touchpoint_id == b.touchpoint_id:
-                continue
-            result = lagged_correlation(
-                x, series[b.touchpoint_id][Kpi.SATISFACTION], max_lag=MAX_LAG
-            )
-            if result.band is None:
-                continue
-            for lag, r in zip(result.lags, result.r, strict=True):
-                if lag < 1 or r is None:
-                    continue
-                found = (abs(r) > result.band, abs(r), a.touchpoint_id, b.touchpoint_id)
-                if best is None or found[:2] > best[:2]:
-                    best = found
+    keys = [tp.touchpoint_id for tp in candidates]
+    search = lag_search(
+        {k: series[k][Kpi.VOLUME] for k in keys},
+        followers={k: series[k][Kpi.SATISFACTION] for k in keys},
+        max_lag=MAX_LAG,
+    )
+    best = search.strongest
     if best is None:
         if len(candidates) < 2:
             return None
-        return (candidates[0].touchpoint_id, candidates[1].touchpoint_id), False
-    return (best[2], best[3]), best[0]
+        return (keys[0], keys[1]), False, search.tests
+    return (best.leader, best.follower), search.any_significant, search.tests
 
 
 def lag_view(
@@ -304,9 +348,14 @@ def lag_view(
     *,
     chosen_by_default: bool,
     default_significant: bool = False,
+    tests: int | None = None,
 ) -> LagView:
-    result = lagged_correlation(series[a.id][a_kpi], series[b.id][b_kpi], max_lag=MAX_LAG)
-    return LagView(a, a_kpi, b, b_kpi, result, chosen_by_default, default_significant)
+    """Prewhitened lags 0..MAX_LAG of one pair; significance corrected for `tests` (default:
+    the lags shown, for a pair the user chose)."""
+    lags = range(MAX_LAG + 1)
+    family = tests or len(lags)
+    result = prewhitened_ccf(series[a.id][a_kpi], series[b.id][b_kpi], lags=lags, family=family)
+    return LagView(a, a_kpi, b, b_kpi, result, chosen_by_default, default_significant, family)
 
 
 def trend_view(
@@ -315,10 +364,19 @@ def trend_view(
     days: list[DaySums],
     *,
     chosen_by_default: bool,
+    period_start: date | None = None,
 ) -> TrendView:
     values = kpi_series(days)[kpi]
-    chart = control_chart(values)
-    return TrendView(tp, kpi, [d.day for d in days], chart, chosen_by_default)
+    # The baseline is the days before the period (at most TREND_BASELINE_DAYS), marked on the
+    # chart; with fewer than four weeks of them, the chart's own default (all but the last week).
+    before = sum(1 for d in days if period_start is not None and d.day < period_start)
+    if before < MIN_TREND_BASELINE_DAYS:
+        days = [d for d in days if period_start is None or d.day >= period_start]
+        return TrendView(
+            tp, kpi, [d.day for d in days], control_chart(kpi_series(days)[kpi]), chosen_by_default
+        )
+    chart = control_chart(values, baseline=before)
+    return TrendView(tp, kpi, [d.day for d in days], chart, chosen_by_default, period_start)
 
 
 def newest_signal(signal_rows: list[SignalRow]) -> SignalRow | None:

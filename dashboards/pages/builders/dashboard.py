@@ -11,18 +11,19 @@ from typing import Any, Literal
 
 from django.conf import settings
 
-from dashboards.analytics import Estimate, PairedKpis, nps_kpi, paired_kpis
-from dashboards.analytics.changes import Comparison, welch_test
-from dashboards.analytics.monitoring import Signal, daily_kpis, signals
+from dashboards.analytics import Estimate, PairedKpis
+from dashboards.analytics.intervals import (
+    ChangeTest,
+    daily_mean_change,
+    nps_adjusted_wald,
+    response_level_kpis,
+)
+from dashboards.analytics.monitoring import daily_kpis
+from dashboards.pages.builders.changes import SERIES_DAYS, SignalRow, calibrated_signals
 from dashboards.statistics.selectors import kpis
 from dashboards.statistics.selectors.kpis import DaySums, TouchpointPeriod
 
 SPARK_DAYS = 30
-# Days of daily series the control charts of "what changed" look at, and the recent window in
-# which a signal must still be active to be listed.
-SIGNAL_WINDOW_DAYS = 42
-SIGNAL_RECENT_DAYS = 7
-SIGNAL_LIMIT = 12
 # A gap at least this far below zero (scale points) is shown as a strong shortfall.
 STRONG_GAP = 1.0
 HEARTBEAT_STALE = timedelta(minutes=10)
@@ -40,16 +41,18 @@ class Change:
     diff: float | None
     significant: bool
     trend: Trend
+    # False: too few days or answers in one of the periods to test ("not enough data").
+    enough: bool = True
 
     @classmethod
-    def of(cls, comparison: Comparison) -> "Change":
+    def of(cls, comparison: ChangeTest) -> "Change":
         diff = comparison.diff
         if diff is None:
-            return cls(None, False, "none")
+            return cls(None, False, "none", comparison.enough)
         significant = comparison.significant()
         # A change too small to show at one decimal reads as flat, whatever its sign.
         trend: Trend = "flat" if abs(diff) < FLAT else ("up" if diff > 0 else "down")
-        return cls(diff, significant, trend)
+        return cls(diff, significant, trend, comparison.enough)
 
 
 @dataclass(frozen=True)
@@ -93,16 +96,6 @@ class PhaseColumn:
     phase_id: int
     name: str
     tiles: list[Tile]
-
-
-@dataclass(frozen=True)
-class SignalRow:
-    """A monitoring signal with its touchpoint, for "what changed"."""
-
-    touchpoint_id: int
-    public_key: str
-    touchpoint: str
-    signal: Signal
 
 
 @dataclass(frozen=True)
@@ -182,12 +175,13 @@ def _series_satisfaction(days: list[DaySums]) -> list[float | None]:
     return [d.paired.sum_s / d.paired.n if d.paired.n else None for d in days]
 
 
-def day_kpis(days: list[DaySums]) -> dict[str, list[float | None]]:
+def day_kpis(days: list[DaySums], first_day: date | None = None) -> dict[str, list[float | None]]:
     """The four daily KPI series of one touchpoint; score KPIs of thin days left out.
 
     A day with fewer than MIN_DAY_RESPONSES responses has no reliable mean or NPS (one
     detractor on a quiet Sunday is an NPS of -100), so it counts as a day without a value;
-    volume keeps every day.
+    volume keeps every day from the touchpoint's first day with responses (`first_day`) on:
+    before it the touchpoint had no series, and zeros there would read as a rise.
     """
     series = daily_kpis(
         paired=[d.paired for d in days],
@@ -198,40 +192,57 @@ def day_kpis(days: list[DaySums]) -> dict[str, list[float | None]]:
         if d.responses < MIN_DAY_RESPONSES:
             for kpi in ("satisfaction", "gap", "nps"):
                 series[kpi][i] = None
+        if first_day is None or d.day < first_day:
+            series["volume"][i] = None
     return series
 
 
 def touchpoint_signals(
-    *, periods: list[TouchpointPeriod], series: dict[int, list[DaySums]], end: date
+    *,
+    periods: list[TouchpointPeriod],
+    series: dict[int, list[DaySums]],
+    end: date,
+    first_days: dict[int, date],
 ) -> list[SignalRow]:
-    """Signals of every touchpoint's daily KPIs up to `end` still active in its last days,
-    newest first."""
-    since = end - timedelta(days=SIGNAL_RECENT_DAYS - 1)
-    rows: list[SignalRow] = []
-    for tp in periods:
-        # Only complete days: today's volume is still growing and would read as a drop.
-        days = [d for d in series.get(tp.touchpoint_id, []) if d.day <= end]
-        if not days:
-            continue
-        for found in signals(day_kpis(days), [d.day for d in days], since=since):
-            rows.append(SignalRow(tp.touchpoint_id, tp.public_key, tp.name, found))
-    rows.sort(key=lambda r: (r.signal.last, r.signal.since), reverse=True)
-    return rows[:SIGNAL_LIMIT]
+    """What changed in the last week up to `end` (complete days only: today's volume is still
+    growing and would read as a drop), calibrated and FDR-controlled (see builders.changes)."""
+    return calibrated_signals(periods=periods, series=series, end=end, first_days=first_days)
 
 
-def _tile(
-    tp: TouchpointPeriod, previous: TouchpointPeriod | None, spark: Spark, language: str
-) -> Tile:
-    paired = paired_kpis(tp.paired)
-    nps = nps_kpi(tp.nps)
+def _satisfaction_days(days: list[DaySums], first: date, last: date) -> list[tuple[int, float]]:
+    return [(d.paired.n, float(d.paired.sum_s)) for d in days if first <= d.day <= last]
+
+
+def _daily_rows(
+    current: list[TouchpointPeriod], previous_start: date, end: date, signal_end: date
+) -> tuple[dict[int, list[DaySums]], dict[int, date]]:
+    """One read of daily rows for the arrows (both periods), the sparklines and "what changed",
+    and each touchpoint's first day with responses."""
+    start = min(
+        previous_start,
+        end - timedelta(days=SPARK_DAYS - 1),
+        signal_end - timedelta(days=SERIES_DAYS - 1),
+    )
+    ids = [tp.touchpoint_id for tp in current]
+    return kpis.daily_series(touchpoint_ids=ids, start=start, end=end), kpis.first_days(
+        touchpoint_ids=ids
+    )
+
+
+def satisfaction_change(
+    days: list[DaySums], previous: tuple[date, date], current: tuple[date, date]
+) -> Change:
+    """The tile arrow: the change of satisfaction tested on the daily means of both periods."""
+    return Change.of(
+        daily_mean_change(_satisfaction_days(days, *previous), _satisfaction_days(days, *current))
+    )
+
+
+def _tile(tp: TouchpointPeriod, change: Change, spark: Spark, language: str) -> Tile:
+    paired = response_level_kpis(tp.paired, tp.response_sums)
+    nps = nps_adjusted_wald(tp.nps)
     level, significant = gap_level(paired.gap)
-    if previous is not None:
-        a, b = previous.paired, tp.paired
-        satisfaction_change = Change.of(
-            welch_test(a.n, a.sum_s, a.sumsq_s, b.n, b.sum_s, b.sumsq_s)
-        )
-    else:
-        satisfaction_change = Change(None, False, "none")
+    satisfaction_change = change
     return Tile(
         touchpoint_id=tp.touchpoint_id,
         public_key=tp.public_key,
@@ -282,15 +293,14 @@ def dashboard_page(
         )
 
     current = rollup(start, end)
-    before = {tp.touchpoint_id: tp for tp in rollup(previous_start, previous_end)}
-    series_start = end - timedelta(days=max(SIGNAL_WINDOW_DAYS, SPARK_DAYS) - 1)
-    series = kpis.daily_series(
-        touchpoint_ids=[tp.touchpoint_id for tp in current], start=series_start, end=end
-    )
+    signal_end = min(end, today - timedelta(days=1))
+    series, first_days = _daily_rows(current, previous_start, end, signal_end)
     tiles = [
         _tile(
             tp,
-            before.get(tp.touchpoint_id),
+            satisfaction_change(
+                series.get(tp.touchpoint_id, []), (previous_start, previous_end), (start, end)
+            ),
             sparkline(_series_satisfaction(series.get(tp.touchpoint_id, [])[-SPARK_DAYS:])),
             language,
         )
@@ -309,7 +319,7 @@ def dashboard_page(
         columns=columns,
         tiles=tiles,
         signals=touchpoint_signals(
-            periods=current, series=series, end=min(end, today - timedelta(days=1))
+            periods=current, series=series, end=signal_end, first_days=first_days
         ),
     )
 

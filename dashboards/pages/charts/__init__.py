@@ -10,6 +10,7 @@ One module per chart family.
 
 from dashboards.pages.builders.analysis import AnalysisPage
 from dashboards.pages.charts.base import Chart, Table
+from dashboards.pages.charts.funnel import funnel_chart
 from dashboards.pages.charts.gaps import gap_chart
 from dashboards.pages.charts.importance import ipa_chart, quadrant_label, satrec_chart
 from dashboards.pages.charts.links import heatmap_chart, lag_chart
@@ -20,6 +21,7 @@ __all__ = [
     "Chart",
     "Table",
     "analysis_charts",
+    "funnel_chart",
     "gap_chart",
     "heatmap_chart",
     "ipa_chart",
@@ -37,6 +39,8 @@ def analysis_charts(page: AnalysisPage) -> dict[str, Chart]:
     charts: dict[str, Chart] = {}
     if page.gaps is not None:
         charts["gaps"] = gap_chart(page.gaps)
+    if page.funnel is not None:
+        charts["funnel"] = funnel_chart(page.funnel)
     if page.ipa is not None:
         charts["ipa"] = ipa_chart(page.ipa)
     if page.satrec is not None:

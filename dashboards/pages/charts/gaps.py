@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from dashboards.analytics.intervals import MIN_CLAIM_N
 from dashboards.pages.builders.analysis import (
     GapRow,
 )
@@ -13,6 +14,7 @@ from dashboards.pages.charts.base import (
     EXPECT,
     GOOD,
     INK,
+    MUTED,
     Chart,
     Table,
     chart_axis,
@@ -75,7 +77,7 @@ def gap_chart(rows: Sequence[GapRow], *, limit: int = 20) -> Chart:
             "customdata": gap_text,
             "error_x": errors(s, [r.kpis.satisfaction.ci for r in shown]) | {"color": INK},
             "marker": {
-                "color": [BAD if (r.kpis.gap.value or 0) < 0 else GOOD for r in shown],
+                "color": [_colour(r) for r in shown],
                 "size": 11,
             },
             "hovertemplate": "%{y}<br>"
@@ -94,21 +96,7 @@ def gap_chart(rows: Sequence[GapRow], *, limit: int = 20) -> Chart:
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         margin={"l": 10, "r": 20, "t": 30, "b": 40},
     )
-    overall = [r for r in rows if r.item is None and r.kpis.gap.value is not None]
-    worst = min(overall, key=lambda r: r.kpis.gap.value or 0.0, default=None)
-    top = rows[0]
-    parts = []
-    if worst is not None and (worst.kpis.gap.value or 0) < 0:
-        parts.append(
-            _("Largest gap: %(tp)s (%(gap)s).")
-            % {"tp": worst.touchpoint, "gap": signed(worst.kpis.gap.value)}
-        )
-    if top.priority > 0:
-        parts.append(
-            _("Highest priority: %(label)s (gap %(gap)s, importance %(imp)s).")
-            % {"label": top.label, "gap": signed(top.kpis.gap.value), "imp": num(top.importance, 2)}
-        )
-    summary = " ".join(parts) or _("No touchpoint falls short of expectations.")
+    summary = _gap_summary(rows)
     table = Table(
         [
             _("Touchpoint"),
@@ -119,7 +107,8 @@ def gap_chart(rows: Sequence[GapRow], *, limit: int = 20) -> Chart:
             _("95% CI of the gap"),
             _("Importance"),
             _("Priority"),
-            _("Answers"),
+            _("Responses"),
+            _("Evidence"),
         ],
         [
             [
@@ -131,7 +120,8 @@ def gap_chart(rows: Sequence[GapRow], *, limit: int = 20) -> Chart:
                 interval_text(r.kpis.gap.ci),
                 num(r.importance, 2),
                 num(r.priority, 2),
-                str(r.kpis.n),
+                str(r.kpis.satisfaction.n),
+                _evidence(r),
             ]
             for r in rows
         ],
@@ -140,3 +130,50 @@ def gap_chart(rows: Sequence[GapRow], *, limit: int = 20) -> Chart:
     if len(rows) > limit:
         notes.append(_("The chart shows the %(n)s rows of highest priority.") % {"n": limit})
     return Chart(chart_id, {"data": data, "layout": layout}, summary, table, height, notes=notes)
+
+
+def _colour(row: GapRow) -> str:
+    # A shortfall without evidence (few responses, interval reaching 0) stays grey.
+    if not row.supported:
+        return MUTED
+    return BAD if (row.kpis.gap.value or 0) < 0 else GOOD
+
+
+def _evidence(row: GapRow) -> str:
+    if row.supported:
+        return _("shortfall")
+    if row.kpis.satisfaction.n < MIN_CLAIM_N:
+        return _("too few answers")
+    return _("not significant")
+
+
+def _gap_summary(rows: Sequence[GapRow]) -> str:
+    """Names a touchpoint only where its gap interval lies below 0 with enough responses."""
+    overall = [r for r in rows if r.item is None and r.kpis.gap.value is not None]
+    supported = [r for r in overall if r.supported]
+    worst = min(supported, key=lambda r: r.kpis.gap.value or 0.0, default=None)
+    parts = []
+    if worst is not None:
+        parts.append(
+            _("Largest gap: %(tp)s (%(gap)s, 95%% CI %(ci)s, %(n)s responses).")
+            % {
+                "tp": worst.touchpoint,
+                "gap": signed(worst.kpis.gap.value),
+                "ci": interval_text(worst.kpis.gap.ci),
+                "n": worst.kpis.satisfaction.n,
+            }
+        )
+    top = next((r for r in rows if r.supported and r.priority > 0), None)
+    if top is not None:
+        parts.append(
+            _("Highest priority: %(label)s (gap %(gap)s, importance %(imp)s).")
+            % {"label": top.label, "gap": signed(top.kpis.gap.value), "imp": num(top.importance, 2)}
+        )
+    thin = [
+        r.touchpoint
+        for r in overall
+        if (r.kpis.gap.value or 0) < 0 and r.kpis.satisfaction.n < MIN_CLAIM_N
+    ]
+    if thin:
+        parts.append(_("Too few answers to judge: %(names)s.") % {"names": ", ".join(thin)})
+    return " ".join(parts) or _("No touchpoint falls short of expectations beyond chance.")

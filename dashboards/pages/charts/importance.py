@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from dashboards.analytics.importance import Quadrant
+from dashboards.analytics.relative_weights import ZERO
 from dashboards.pages.builders.analysis import (
     IpaView,
     SatRecView,
@@ -22,6 +23,7 @@ from dashboards.pages.charts.base import (
     chart_axis,
     chart_layout,
     empty_chart,
+    interval_text,
 )
 from dashboards.pages.formatting import num, percent, signed
 
@@ -117,14 +119,26 @@ def ipa_chart(view: IpaView) -> Chart:
         shapes=shapes,
         annotations=annotations,
     )
-    focus = [r.touchpoint for r in points if r.quadrant == Quadrant.CONCENTRATE_HERE]
-    summary = (
-        _("Concentrate here: %(names)s.") % {"names": ", ".join(focus)}
-        if focus
-        else _("No touchpoint is both important and below average.")
-    )
+    focus = [r.touchpoint for r in points if r.supported]
+    unsure = [
+        r.touchpoint for r in points if r.quadrant == Quadrant.CONCENTRATE_HERE and not r.supported
+    ]
+    parts = [_("Concentrate here: %(names)s.") % {"names": ", ".join(focus)}] if focus else []
+    if unsure:
+        parts.append(
+            _("Possibly, but too few answers or too uncertain to say: %(names)s.")
+            % {"names": ", ".join(unsure)}
+        )
+    summary = " ".join(parts) or _("No touchpoint is both important and below average.")
     table = Table(
-        [_("Touchpoint"), _("Importance"), _("Performance"), _("Quadrant"), _("Method")],
+        [
+            _("Touchpoint"),
+            _("Importance"),
+            _("Performance"),
+            _("Quadrant"),
+            _("Method"),
+            _("Relative weight (95% CI)"),
+        ],
         [
             [
                 r.touchpoint,
@@ -132,11 +146,44 @@ def ipa_chart(view: IpaView) -> Chart:
                 num(r.performance, 2),
                 quadrant_label(r.quadrant),
                 _method_label(r.method),
+                _weight_text(r.weight, r.weight_ci),
             ]
             for r in view.rows
         ],
     )
-    return Chart(chart_id, {"data": data, "layout": layout}, summary, table, 460)
+    return Chart(
+        chart_id, {"data": data, "layout": layout}, summary, table, 460, notes=_weight_notes(view)
+    )
+
+
+def _weight_text(weight: float | None, ci: tuple[float, float] | None) -> str:
+    if weight is None:
+        return "–"
+    text = f"{num(weight, 3)} {interval_text(ci, 3)}"
+    # An interval reaching 0 (weights are never negative): shown, but not as a driver.
+    if ci is not None and ci[0] <= ZERO:
+        text += " · " + _("may be 0")
+    return text
+
+
+def _weight_notes(view: IpaView) -> list[str]:
+    if view.weight_adjusted:
+        return [
+            _(
+                "Relative weights cannot be computed for this period: customers overlap too "
+                "little between touchpoints for a consistent correlation matrix. Importance is "
+                "the correlation of each touchpoint with recommendation on its own."
+            )
+        ]
+    if view.r_squared is None:
+        return []
+    return [
+        _(
+            "Relative weights (Johnson): each linked touchpoint's share of the explained variance "
+            "of recommendation; they add up to R² = %(r2)s over %(n)s customers."
+        )
+        % {"r2": num(view.r_squared, 2), "n": view.weight_n}
+    ]
 
 
 def _method_label(method: str | None) -> str:
@@ -161,7 +208,10 @@ def satrec_chart(view: SatRecView) -> Chart:
             "y": [r.nps.value for r in points],
             "text": [r.touchpoint for r in points],
             "textposition": "top center",
-            "textfont": {"size": 11, "color": [WARN if r.flagged else INK for r in points]},
+            "textfont": {
+                "size": 11,
+                "color": [WARN if r.flagged else MUTED if r.too_few else INK for r in points],
+            },
             "customdata": [percent(r.top2.value) for r in points],
             "marker": {
                 "size": [14 if r.flagged else 10 for r in points],
@@ -195,6 +245,7 @@ def satrec_chart(view: SatRecView) -> Chart:
         shapes=shapes,
     )
     flagged = [r for r in points if r.flagged]
+    too_few = [r.touchpoint for r in points if r.too_few]
     if flagged:
         summary = _("Satisfied, yet few promoters: %(items)s.") % {
             "items": "; ".join(
@@ -209,6 +260,10 @@ def satrec_chart(view: SatRecView) -> Chart:
         }
     else:
         summary = _("Every satisfying touchpoint also creates promoters.")
+    if too_few:
+        summary += " " + _(
+            "Satisfied with a low NPS, but too few answers to say so: %(names)s."
+        ) % {"names": ", ".join(too_few)}
     table = Table(
         [
             _("Touchpoint"),

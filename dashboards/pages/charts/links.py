@@ -86,7 +86,8 @@ def heatmap_chart(view: HeatmapView) -> Chart:
 
 
 def lag_chart(view: LagView) -> Chart:
-    """Correlation of x today with y k days later, k = 0..14, with the ±band; best lag marked."""
+    """Prewhitened correlation of x today with y k days later, k = 0..14, with the ±band of
+    a single lag (dashed) and the best lag marked; the summary uses the corrected test."""
     chart_id = "chart-lag"
     result = view.result
     r = [0.0 if v is None else v for v in result.r]
@@ -134,20 +135,22 @@ def lag_chart(view: LagView) -> Chart:
     if best is None or result.best_r is None:
         summary = _("No correlation can be computed for %(a)s (%(ak)s) and %(b)s (%(bk)s).") % names
     else:
-        values = names | {"lag": best, "r": num(result.best_r, 2), "band": num(result.band, 2)}
+        values = names | {"lag": best, "r": num(result.best_r, 2), "tests": view.tests}
         if result.significant:
             summary = (
                 _(
-                    "Strongest link: %(a)s (%(ak)s) → %(b)s (%(bk)s) after %(lag)s days "
-                    "(r = %(r)s, outside the ±%(band)s band)."
+                    "Link: %(a)s (%(ak)s) → %(b)s (%(bk)s) after %(lag)s days (r = %(r)s once "
+                    "weekly rhythm and each series' own momentum are removed; significant "
+                    "after allowing for the %(tests)s tests searched)."
                 )
                 % values
             )
         else:
             summary = (
                 _(
-                    "No significant link: the strongest is after %(lag)s days (r = %(r)s, "
-                    "inside the ±%(band)s band)."
+                    "Nothing significant: once weekly rhythm and each series' own momentum "
+                    "are removed and the %(tests)s tests searched are allowed for, no lag "
+                    "between %(a)s and %(b)s stands out (largest r = %(r)s after %(lag)s days)."
                 )
                 % values
             )

@@ -83,6 +83,7 @@ def trend_chart(view: TrendView) -> Chart:
             "hovertemplate": "%{x}: %{y:." + str(digits) + "f}<extra>" + _("outside") + "</extra>",
         }
     )
+    shapes, annotations = _baseline_marks(view)
     layout = chart_layout(
         340,
         xaxis=chart_axis("", type="date"),
@@ -90,6 +91,8 @@ def trend_chart(view: TrendView) -> Chart:
         showlegend=True,
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         margin={"l": 10, "r": 20, "t": 30, "b": 30},
+        shapes=shapes,
+        annotations=annotations,
     )
     values: dict[str, str | int] = {"tp": view.touchpoint.name, "kpi": label}
     if chart.center is None:
@@ -127,3 +130,35 @@ def trend_chart(view: TrendView) -> Chart:
         ],
     )
     return Chart(chart_id, {"data": data, "layout": layout}, summary, table, 340)
+
+
+def _baseline_marks(view: TrendView) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A shaded band over the days before the analysis period: the chart's baseline."""
+    if view.period_start is None or not view.days or view.days[0] >= view.period_start:
+        return [], []
+    start = view.days[0].isoformat()
+    end = view.period_start.isoformat()
+    band = {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "x0": start,
+        "x1": end,
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": "#f3f4f6",
+        "line": {"width": 0},
+        "layer": "below",
+    }
+    note = {
+        "x": start,
+        "y": 1,
+        "xref": "x",
+        "yref": "paper",
+        "text": _("baseline, before the period"),
+        "showarrow": False,
+        "xanchor": "left",
+        "yanchor": "top",
+        "font": {"size": 11, "color": MUTED},
+    }
+    return [band], [note]

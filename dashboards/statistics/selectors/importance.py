@@ -29,6 +29,13 @@ class StoredImportance:
     period_start: date
     period_end: date
     computed_at: datetime
+    # Johnson's relative weight with its bootstrap interval; R^2, customers and whether the
+    # correlations had to be repaired (the same for all touchpoints of the organisation).
+    weight: float | None = None
+    weight_ci: tuple[float, float] | None = None
+    r_squared: float | None = None
+    weight_n: int = 0
+    weight_adjusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,13 @@ def importance_for(*, organisation_ids: list[int]) -> list[StoredImportance]:
             period_start=row.period_start,
             period_end=row.period_end,
             computed_at=row.computed_at,
+            weight=row.weight,
+            weight_ci=(row.weight_low, row.weight_high)
+            if row.weight_low is not None and row.weight_high is not None
+            else None,
+            r_squared=row.r_squared,
+            weight_n=row.weight_n,
+            weight_adjusted=row.weight_adjusted,
         )
         for row in rows
     ]

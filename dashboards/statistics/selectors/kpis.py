@@ -12,12 +12,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Model, Q, QuerySet, Sum
+from django.db.models import Max, Min, Model, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dashboards.analytics import PairedSums, ValueSums
+from dashboards.analytics.intervals import ResponseSums
 from dashboards.statistics.block_calendar import PeriodUnits, period_units
 from dashboards.statistics.models import (
+    RESPONSE_SUMS,
     DailyStat,
     StatBlock,
     TouchpointBlock,
@@ -77,6 +79,8 @@ class TouchpointPeriod:
     paired: PairedSums
     nps: ValueSums
     items: list[ItemPeriod]
+    # Per-response sums of the paired answers, for intervals with the response as unit.
+    response_sums: ResponseSums | None = None
 
     def phase_name_in(self, language: str) -> str:
         return self.phase_name_de if language == "de" else self.phase_name_en
@@ -281,12 +285,17 @@ def kpi_rollup(
         )
     paired = {tp: PairedSums(*values) for tp, values in paired_totals.items()}
     nps = {tp: ValueSums(*values) for tp, values in nps_totals.items()}
-    responses = {
-        key[0]: values[0]
-        for key, values in _period_sums(
-            TouchpointDay, TouchpointBlock, ("touchpoint_id",), ("responses",), ids, units, None
-        ).items()
-    }
+    day_sums = _period_sums(
+        TouchpointDay,
+        TouchpointBlock,
+        ("touchpoint_id",),
+        ("responses", *RESPONSE_SUMS),
+        ids,
+        units,
+        None,
+    )
+    responses = {key[0]: values[0] for key, values in day_sums.items()}
+    per_response = {key[0]: ResponseSums(*values[1:]) for key, values in day_sums.items()}
     return [
         TouchpointPeriod(
             touchpoint_id=tp.pk,
@@ -303,6 +312,7 @@ def kpi_rollup(
             paired=paired.get(tp.pk, PairedSums.zero()),
             nps=nps.get(tp.pk, ValueSums.zero()),
             items=items.get(tp.pk, []),
+            response_sums=per_response.get(tp.pk),
         )
         for tp in listed
     ]
@@ -348,6 +358,17 @@ def daily_series(*, touchpoint_ids: list[int], start: date, end: date) -> dict[i
         ]
         for tp in touchpoint_ids
     }
+
+
+def first_days(*, touchpoint_ids: list[int]) -> dict[int, date]:
+    """Per touchpoint, the first local day with a response: its series start there. One query."""
+    rows = (
+        TouchpointDay.objects.filter(touchpoint_id__in=touchpoint_ids, responses__gt=0)
+        .values("touchpoint_id")
+        .annotate(first=Min("day"))
+        .order_by()
+    )
+    return {row["touchpoint_id"]: row["first"] for row in rows}
 
 
 def data_as_of(*, organisation_ids: list[int]) -> datetime | None:

@@ -39,6 +39,10 @@ from dashboards.statistics.models import (
 )
 from dashboards.statistics.services.blocks import blocks_refresh
 from dashboards.statistics.services.pg_upsert import Target, is_large_scope, replace_in_scope
+from dashboards.statistics.services.response_sums import (
+    response_sum_aggregates,
+    response_sum_annotations,
+)
 from surveys.models import Answer, Item, Response
 from touchpoints.models import Touchpoint
 
@@ -249,6 +253,7 @@ def _response_counts(
         Response.objects.filter(
             touchpoint_id__in=list(touchpoint_ids), submitted_at__gte=lower, submitted_at__lt=upper
         )
+        .annotate(**response_sum_annotations())
         .annotate(
             g_tp=F("touchpoint_id"),
             g_day=TruncDate("submitted_at", tzinfo=tz),
@@ -259,6 +264,7 @@ def _response_counts(
             responses=Count("id"),
             comments=Count("id", filter=Q(g_comment=True)),
             linked=Count("id", filter=Q(customer_key__isnull=False) & ~Q(customer_key="")),
+            **response_sum_aggregates(),
         )
         .order_by()
     )

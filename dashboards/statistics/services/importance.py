@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +12,14 @@ from django.utils import timezone
 from cxmonitor.days import utc_bounds
 from dashboards.analytics import PairedSums, ValueSums, nps_kpi, paired_kpis
 from dashboards.analytics.importance import importance
+from dashboards.analytics.relative_weights import linked_matrix, relative_weights_of_data
 from dashboards.statistics.models import TouchpointImportance
 from dashboards.statistics.selectors.importance import linked_satisfaction_nps
 from dashboards.statistics.selectors.kpis import daily_series
 from touchpoints.models import Organisation, Touchpoint
+
+# Resamples of customers for the relative weights' intervals (nightly; about a second).
+WEIGHT_BOOTSTRAP = 200
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ def importance_refresh(*, organisation_id: int, end: date, days: int = 90) -> Im
     result = importance(
         {tp: linked.get(tp, []) for tp in touchpoint_ids}, daily=daily, daily_nps=daily_nps
     )
+    weights = _relative_weights(
+        {entry.key: linked[entry.key] for entry in result.touchpoints if entry.method == "linked"}
+    )
     now = timezone.now()
     rows = [
         TouchpointImportance(
@@ -81,6 +89,7 @@ def importance_refresh(*, organisation_id: int, end: date, days: int = 90) -> Im
             beta=entry.beta,
             ridge=result.ridge_linked if entry.method == "linked" else result.ridge_daily,
             performance=performance.get(entry.key),
+            **weights.get(entry.key, {}),
         )
         for entry in result.touchpoints
     ]
@@ -109,3 +118,33 @@ def importance_refresh_today(*, organisation_id: int) -> ImportanceRefresh | Non
     return importance_refresh(
         organisation_id=organisation_id, end=timezone.now().astimezone(organisation.tzinfo).date()
     )
+
+
+def _relative_weights(
+    linked: dict[int, list[tuple[Hashable, float, float]]],
+) -> dict[int, dict[str, Any]]:
+    """Johnson's relative weights of the linked touchpoints for the customers' NPS, with
+    bootstrap intervals over customers, as TouchpointImportance field values per touchpoint."""
+    if len(linked) < 2:
+        return {}
+    keys, matrix, outcome = linked_matrix(linked)
+    result = relative_weights_of_data(matrix, outcome, bootstrap=WEIGHT_BOOTSTRAP, seed=0)
+    intervals: list[tuple[float | None, float | None]] = (
+        list(result.intervals) if result.intervals else [(None, None)] * len(keys)
+    )
+    if result.adjusted:
+        # Customers overlap too little for a consistent correlation matrix: no weights, said so
+        # on the page; the bivariate correlation stays.
+        none = {"weight": None, "weight_low": None, "weight_high": None, "r_squared": None}
+        return {key: none | {"weight_n": result.n, "weight_adjusted": True} for key in keys}
+    return {
+        key: {
+            "weight": weight,
+            "weight_low": low,
+            "weight_high": high,
+            "r_squared": result.r_squared,
+            "weight_n": result.n,
+            "weight_adjusted": result.adjusted,
+        }
+        for key, weight, (low, high) in zip(keys, result.weights, intervals, strict=True)
+    }

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dashboards.analytics import PairedSums, ValueSums
+from dashboards.analytics import PairedSums, ValueSums, calibrated
 from dashboards.analytics.detection import (
     CONTROL_LIMITS,
     SIGNIFICANT_DROP,
@@ -17,7 +17,6 @@ from dashboards.analytics.detection import (
     detect,
     drop_test,
 )
-from dashboards.analytics.monitoring import control_chart
 from dashboards.statistics.selectors.kpis import DaySums
 
 END = date(2026, 3, 31)
@@ -176,7 +175,7 @@ def test_stable_series_and_thin_data_raise_nothing() -> None:
     assert detect(rule, padded + young) is None
 
 
-def test_control_limits_breach_follows_the_control_chart() -> None:
+def test_control_limits_breach_follows_the_calibrated_window_test() -> None:
     # Given a stable touchpoint whose satisfaction drops by 1.5 points in the last 3 days
     rng = np.random.default_rng(21)
     raw = raw_days(rng, days=63, volume=25, mean=5.5, day_sd=0.05, drop=1.5, drop_days=3)
@@ -185,22 +184,35 @@ def test_control_limits_breach_follows_the_control_chart() -> None:
         rule_id=3, kpi="satisfaction", condition=CONTROL_LIMITS, min_n=10, baseline_days=56
     )
     breach = detect(rule, series)
-    # Then it is the chart of the daily means (weighted by answers) that decides
-    values = [float(s.mean()) if len(s) >= 10 else None for _e, s, _v in raw]
-    counts = [len(s) if len(s) >= 10 else 0 for _e, s, _v in raw]
-    chart = control_chart(values, baseline=56, counts=counts)
-    assert breach is not None
-    assert chart.direction(62) == "down"
-    assert breach.value == pytest.approx(chart.ewma[62], abs=TOL)
-    assert breach.limit == pytest.approx(chart.lower[62], abs=TOL)
-    assert breach.expected == pytest.approx(chart.center, abs=TOL)
-    run_start = 62
-    while run_start > 0 and chart.direction(run_start - 1) == "down":
-        run_start -= 1
-    assert breach.breach_start == series[run_start].day
+    # Then the calibrated test of the last 7 days against the 56 before decides
+    n = np.array([[len(s) for _e, s, _v in raw]], float)
+    total = np.array([[s.sum() for _e, s, _v in raw]], float)
+    sumsq = np.array([[(s * s).sum() for _e, s, _v in raw]], float)
+    base = calibrated.phase1_means(n[:, :56], total[:, :56], sumsq[:, :56])
+    test = calibrated.window_means(base, n[:, 56:], total[:, 56:])
+    assert breach is not None and breach.direction == "down"
+    assert test.z[0] <= -rule.width
+    assert breach.value == pytest.approx(base.centre[0] + test.effect[0], abs=TOL)
+    assert breach.expected == pytest.approx(base.centre[0], abs=TOL)
+    se = abs(test.effect[0] / test.z[0])
+    assert breach.limit == pytest.approx(base.centre[0] - rule.width * se, abs=TOL)
+    assert breach.p_value == pytest.approx(stats.norm.cdf(test.z[0]), abs=TOL)
+    assert breach.breach_start <= series[-1].day
     # Volume is never judged on a running day
     volume_rule = RuleSpec(rule_id=4, kpi="volume", condition=CONTROL_LIMITS)
     assert detect(volume_rule, series, partial_last_day=True) is None
+
+
+def test_volume_before_the_first_response_is_not_a_rise() -> None:
+    # Given a touchpoint that started 20 days ago with a steady weekly rhythm
+    counts = [0] * 43 + [30, 28, 35, 31, 29, 20, 18] * 2 + [30, 28, 35, 31, 29, 20]
+    series = [
+        DaySums(END - timedelta(days=len(counts) - 1 - i), c, PairedSums(), ValueSums())
+        for i, c in enumerate(counts)
+    ]
+    rule = RuleSpec(rule_id=5, kpi="volume", condition=CONTROL_LIMITS, baseline_days=56)
+    # Then its volume does not "rise" against the empty days before it
+    assert detect(rule, series) is None
 
 
 def test_threshold_breach_walks_back_to_its_start() -> None:

@@ -16,6 +16,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from statsmodels.regression.linear_model import yule_walker
+from statsmodels.tsa.stattools import ccf
 
 from dashboards.analytics import PairedSums, ValueSums
 from dashboards.pages.builders.analysis import satrec_view
@@ -79,6 +81,7 @@ def test_every_chart_is_a_valid_plotly_figure(built: Built) -> None:
     charts = figures(page)
     assert set(charts) == {
         "chart-gaps",
+        "chart-funnel",
         "chart-ipa",
         "chart-satrec",
         "chart-heatmap",
@@ -110,8 +113,9 @@ def test_gap_analysis_ranks_by_importance_times_gap(built: Built) -> None:
     }
     worst = min(gaps, key=gaps.get)  # type: ignore[arg-type]
     assert worst == "Hotline"
-    expected = f"Größte Lücke: Hotline ({gaps['Hotline']:.1f})".replace(".", ",").replace(
-        "-", "\u2212"
+    # named with its interval and responses (it lies below 0 with enough responses)
+    expected = f"Größte Lücke: Hotline ({gaps['Hotline']:.1f}, 95-%-KI".replace(".", ",").replace(
+        "-", "\u2212", 1
     )
     assert expected in summary(page, "chart-gaps")
     weights = dict(TouchpointImportance.objects.values_list("touchpoint__name", "r"))
@@ -123,7 +127,7 @@ def test_gap_analysis_ranks_by_importance_times_gap(built: Built) -> None:
     assert overall[: len(ranked)] == ranked
 
 
-def test_lag_explorer_matches_numpy(built: Built) -> None:
+def test_lag_explorer_matches_statsmodels_on_prewhitened_series(built: Built) -> None:
     shop, hotline = built.tp("Shop"), built.tp("Hotline")
     client = client_for(built)
     params = {
@@ -139,7 +143,8 @@ def test_lag_explorer_matches_numpy(built: Built) -> None:
     part = response.text
     assert "<html" not in part and "chart-gaps" not in part
     figure = figures(part)["chart-lag"]
-    days = [built.end - timedelta(days=i) for i in range(39, -1, -1)]
+    # The series cover exactly the filtered period (30 days ending today) up to yesterday
+    days = [built.end - timedelta(days=i) for i in range(28, -1, -1)]
     volume = np.array(
         [
             sum(
@@ -164,21 +169,31 @@ def test_lag_explorer_matches_numpy(built: Built) -> None:
         ]
     )
     n = len(days)
-    dx, dy = volume - volume.mean(), sat - sat.mean()
-    if dx.std() == 0:
+    position = np.arange(n) % 7
+
+    def deseasonalised(x: np.ndarray) -> np.ndarray:
+        out: np.ndarray = x - np.array([x[position == k].mean() for k in range(7)])[position]
+        return out
+
+    dx, dy = deseasonalised(volume), deseasonalised(sat)
+    if np.allclose(dx, 0):
         assert all(v == 0 for v in figure["data"][0]["y"])  # constant volume: no correlation
-    else:
-        expected = [float(dx[: n - k] @ dy[k:]) / (n * dx.std() * dy.std()) for k in range(15)]
-        assert np.allclose(figure["data"][0]["y"], expected, atol=1e-9)
-    band = 1.96 / np.sqrt(n)
-    assert figure["layout"]["shapes"][0]["y0"] == pytest.approx(band)
+        return
+    order = min(7, n // 5)
+    coef = yule_walker(dx, order=order, method="mle", demean=True)[0]
+    ex = dx[order:] - sum(c * dx[order - i - 1 : n - i - 1] for i, c in enumerate(coef))
+    ey = dy[order:] - sum(c * dy[order - i - 1 : n - i - 1] for i, c in enumerate(coef))
+    expected = ccf(ey, ex, adjusted=False, fft=False)[:15]
+    assert np.allclose(figure["data"][0]["y"], expected, atol=1e-9)
+    band = 1.96 / np.sqrt(n - order)
+    assert figure["layout"]["shapes"][0]["y0"] == pytest.approx(band, rel=1e-6)
 
 
 def test_heatmap_matches_numpy(built: Built) -> None:
     page = client_for(built).get("/dashboard/analysis/", {"corr_kpi": "satisfaction"}).text
     figure = figures(page)["chart-heatmap"]["data"][0]
     names = figure["x"]
-    days = [built.end - timedelta(days=i) for i in range(39, -1, -1)]
+    days = [built.end - timedelta(days=i) for i in range(28, -1, -1)]  # the filtered period
 
     def daily(name: str) -> np.ndarray:
         return np.array(
