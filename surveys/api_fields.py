@@ -47,7 +47,7 @@ class ClosedSerializer(serializers.Serializer[Any]):
         return super().to_internal_value(data)
 
 
-def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:  # noqa: C901 (one branch per shape of DRF's nested errors)
     """DRF's nested errors as {"answers[0].satisfaction": [...]}, the keys the service uses."""
     flat: dict[str, list[str]] = {}
     if isinstance(errors, Mapping):

@@ -1,3 +1,4 @@
+# size: the demo generator is one seeded story; its parts share the random stream and arrays.
 """Demo client "Beispiel GmbH" with synthetic responses that carry planted, documented patterns.
 
 The client has one journey ("Customer Journey", the five default phases), eight departments and
@@ -462,6 +463,7 @@ def _organisation_delete(organisation: Organisation) -> list[int]:
     return member_ids
 
 
+# size: the demo client's structure written out in one place, so a reader sees it whole.
 def _create_structure() -> tuple[Organisation, list[tuple[TouchpointSpec, Touchpoint, Survey]]]:
     organisation = Organisation.objects.create(
         name=ORGANISATION_NAME, slug=ORGANISATION_SLUG, time_zone=TIME_ZONE, default_language="de"
@@ -591,6 +593,7 @@ def _segments(rng: np.random.Generator, *, spec: TouchpointSpec, size: int) -> l
     return [{} for _ in range(size)]
 
 
+# size: one touchpoint's generated days in vectorised steps that share their arrays.
 def _write_touchpoint(
     rng: np.random.Generator,
     *,
@@ -712,6 +715,7 @@ def _write_touchpoint(
     return size, len(answers)
 
 
+# size: the demo's story in order (structure, answers, silos, contacts, authoring).
 @transaction.atomic
 def demo_seed(
     *, days: int = 90, seed: int = 42, reset: bool = False, end: date | None = None

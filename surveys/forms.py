@@ -1,5 +1,7 @@
 """The survey page's form and the context a page carries (language, mode, channel, segment)."""
 
+# size: the survey page's form: one field builder per item kind and the page context.
+
 import re
 import secrets
 import time

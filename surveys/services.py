@@ -3,6 +3,8 @@
 Every channel (survey page, embed, kiosk, QR, link, public API) goes through `response_submit`.
 """
 
+# size: the capture service and its validation rules, which every channel shares.
+
 import functools
 import logging
 import re
@@ -169,7 +171,7 @@ def _refuse_fields(
             )
 
 
-def _validate_answers(
+def _validate_answers(  # noqa: C901 (one check per capture rule, each naming its field)
     errors: dict[str, list[str]],
     answers: object,
     items: Mapping[int, ItemSpec],
@@ -386,6 +388,7 @@ def _repeat_or(
     return SubmissionResult(response_id=existing.pk, created=False)
 
 
+# size: the capture transaction's steps in the order they must happen.
 def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
     """Validate a submission against the touchpoint's active survey and store it exactly once.
 

@@ -244,6 +244,7 @@ def _succeeded(
     )
 
 
+# size: the survey page's POST in order: checks, store, then the why step or thanks.
 def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> HttpResponse:
     public_key = target.touchpoint.public_key
     submission_id = request.POST.get("submission_id", "")

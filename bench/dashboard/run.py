@@ -46,7 +46,7 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def generate(*, touchpoints: int, days: int, fresh: bool) -> Any:
+def generate(*, touchpoints: int, days: int, fresh: bool) -> Any:  # noqa: C901 (builds the benchmark data, one branch per table)
     """The benchmark organisation with daily statistics for touchpoints x days."""
     import numpy as np
     from django.db import connection, transaction

@@ -138,6 +138,7 @@ def _pairwise_regression(
     return betas_from_correlations(r_xx, r_xy, max_condition=max_condition)
 
 
+# size: one estimation in the order of its method (correlations, betas, intervals, fallback).
 def importance(
     linked: Mapping[K, Sequence[tuple[Hashable, float, float]]],
     *,

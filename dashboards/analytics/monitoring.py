@@ -118,7 +118,8 @@ def moving_range_sigma(
     return statistics.fmean(ranges) / D2
 
 
-def control_chart(
+# size: the EWMA and Shewhart recursion with its count weighting, kept in one loop.
+def control_chart(  # noqa: C901 (the EWMA recursion's cases stay in one loop)
     values: Sequence[float | None],
     *,
     method: Method = "ewma",

@@ -45,6 +45,7 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
+# size: one set-based pass over the mapping file; its steps share the same in-memory graph.
 @transaction.atomic
 def customers_link_bulk(
     *,

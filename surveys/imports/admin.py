@@ -125,6 +125,7 @@ class ImportBatchAdmin(ImportBatchAdminBase):
             request, "admin/surveys/importbatch/import.html", self._context(request, form=form)
         )
 
+    # size: the mapping step of the upload wizard: form, preview and problems on one page.
     def columns_view(self, request: HttpRequest) -> HttpResponse:
         state = request.session.get(SESSION_KEY)
         if not state:

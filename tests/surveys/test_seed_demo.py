@@ -171,7 +171,7 @@ def test_other_organisations_survive_a_reset() -> None:
     assert Response.objects.filter(touchpoint=other.touchpoint).count() == 1
 
 
-def test_demo_client_structure_and_planted_patterns() -> None:
+def test_demo_client_structure_and_planted_patterns() -> None:  # noqa: C901 (one check per planted pattern)
     output = _seed("--days", "90", "--seed", "42", "--end", END.isoformat())
     org = Organisation.objects.get(slug=ORGANISATION_SLUG)
     touchpoints = list(

@@ -22,6 +22,7 @@ class FollowUpRow:
     overdue: bool
 
 
+# size: one query with its filters and prefetches, then the rows it returns.
 def followup_list_for_user(
     *,
     user: AnyUser,

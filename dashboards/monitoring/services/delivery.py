@@ -191,6 +191,7 @@ def _retryable(code: int) -> bool:
     return code >= 500 or code in (408, 425, 429)
 
 
+# size: one delivery attempt: checks, request, outcome and its record, in order.
 def alert_webhook_deliver(
     *, alert_id: int, attempt: int = 1, timeout: float = WEBHOOK_TIMEOUT
 ) -> DeliveryOutcome:

@@ -75,7 +75,7 @@ def alerts_evaluate(
     return result
 
 
-def alerts_evaluate_organisation(
+def alerts_evaluate_organisation(  # noqa: C901 (one branch per rule condition and outcome)
     *, organisation: Organisation, day: date, days: int = 1, partial_day: bool = False
 ) -> EvaluationResult:
     """Evaluate one organisation's active rules for the `days` days ending on `day`.

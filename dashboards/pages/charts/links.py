@@ -85,6 +85,7 @@ def heatmap_chart(view: HeatmapView) -> Chart:
     return Chart(chart_id, {"data": data, "layout": layout}, summary, table, size, notes=notes)
 
 
+# size: a Plotly figure is one declarative dict; split up it no longer reads as the chart.
 def lag_chart(view: LagView) -> Chart:
     """Prewhitened correlation of x today with y k days later, k = 0..14, with the ±band of
     a single lag (dashed) and the best lag marked; the summary uses the corrected test."""

@@ -20,6 +20,7 @@ from dashboards.pages.charts.base import (
 from dashboards.pages.formatting import kpi_label, num
 
 
+# size: a Plotly figure is one declarative dict; split up it no longer reads as the chart.
 def trend_chart(view: TrendView) -> Chart:
     """Daily values, their EWMA and the control limits; days outside the limits marked."""
     chart_id = "chart-trend"

@@ -32,6 +32,7 @@ EXPORT_COLUMNS = (
 CHUNK_SIZE = 2000
 
 
+# size: one streamed query and the row it builds per answer.
 def answer_export_rows(
     *,
     organisations: list[Organisation],

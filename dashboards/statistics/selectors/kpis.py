@@ -5,6 +5,8 @@ and days: the database sums the daily rows per touchpoint x item, Python only bu
 Long periods read single days only at their ends and aligned blocks of days in between.
 """
 
+# size: the statistics' read model: rollup, daily series and their shared SQL.
+
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -206,6 +208,7 @@ def _merge_versions(
     return {key: tuple(values) for key, values in merged.items()}
 
 
+# size: four queries and the pooling of their sums, one pass each, in order.
 def kpi_rollup(
     *,
     organisation_ids: list[int],

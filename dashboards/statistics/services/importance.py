@@ -32,6 +32,7 @@ class ImportanceRefresh:
     methods: dict[str, int]
 
 
+# size: one refresh in order: linked answers, daily fallback, weights, one upsert.
 @transaction.atomic
 def importance_refresh(*, organisation_id: int, end: date, days: int = 90) -> ImportanceRefresh:
     """Compute every active touchpoint's importance over the `days` up to `end` and store it."""
