@@ -1,10 +1,6 @@
 """Admin for alert rules, webhooks, alerts and follow-ups.
 
-<<<<<<< HEAD
 A new organisation gets the default rules when it is first evaluated.
-=======
-A new organisation gets default rules when first evaluated.
->>>>>>> issue-9-mypy
 """
 
 from datetime import date
