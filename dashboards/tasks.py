@@ -75,4 +75,6 @@ def heartbeat() -> None:
 
 
 # Monitoring tasks live in their own module; importing them here registers them with Celery.
+from dashboards.themes.tasks import *  # noqa: E402, F403
+
 from .alert_tasks import *  # noqa: E402, F403

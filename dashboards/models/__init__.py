@@ -1,3 +1,13 @@
+# Comment themes keep their models in their own part; imported here so Django registers them.
+from dashboards.themes.models import (
+    CommentAnalysis,
+    CommentDay,
+    CommentTheme,
+    Theme,
+    ThemeDay,
+    ThemeKeyword,
+)
+
 from .alerts import (
     Alert,
     AlertComment,
@@ -23,12 +33,18 @@ __all__ = [
     "AlertComment",
     "AlertDelivery",
     "AlertRule",
+    "CommentAnalysis",
+    "CommentDay",
+    "CommentTheme",
     "Condition",
     "DailyStat",
     "DigestSubscription",
     "FollowUp",
     "Kpi",
     "StatBlock",
+    "Theme",
+    "ThemeDay",
+    "ThemeKeyword",
     "TouchpointBlock",
     "TouchpointDay",
     "TouchpointImportance",
