@@ -1,4 +1,4 @@
-"""Themes on stored comments: discovery, stable re-runs, pins, edits, capture, daily sums, impact."""
+"""Themes on stored comments: discovery, stable re-runs, pins, edits, capture, sums, impact."""
 
 from datetime import timedelta
 from io import StringIO
@@ -19,7 +19,7 @@ from dashboards.themes.services.edits import (
     theme_set_hidden,
     themes_merge,
 )
-from dashboards.themes.services.processing import comments_backfill, commented_response_ids
+from dashboards.themes.services.processing import commented_response_ids, comments_backfill
 from surveys.models import Item, Survey
 from surveys.services import AnswerInput, SubmissionInput, response_submit
 from tests import factories
