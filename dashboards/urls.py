@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import alert_views, api, views
+from dashboards.monitoring import views as alert_views
+from dashboards.pages import api, views
 
 app_name = "dashboards"
 

@@ -1,8 +1,7 @@
 """Reads for capture: the active survey of a touchpoint, a customer's responses, local days."""
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -10,17 +9,6 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from touchpoints.models import Journey, Organisation, Phase, Touchpoint
 
 from .models import Answer, Item, Response, Survey
-
-
-def day_in_time_zone(*, moment: datetime, time_zone: str) -> date:
-    """The calendar day of an aware datetime in the given IANA time zone."""
-    return moment.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
-
-
-def response_day(*, response: Response) -> date:
-    """The organisation-local day a response counts for in the daily statistics."""
-    organisation = response.touchpoint.phase.journey.organisation
-    return day_in_time_zone(moment=response.submitted_at, time_zone=organisation.time_zone)
 
 
 def item_list_active_for_key(*, public_key: str) -> list[Item]:

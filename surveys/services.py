@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework import status
 
+from cxmonitor.aggregation_contract import AGGREGATE_TOUCHPOINT_DAY_TASK, aggregation_pending_key
 from cxmonitor.celery import app as celery_app
+from cxmonitor.days import day_in_time_zone
 from cxmonitor.errors import ApplicationError
 from touchpoints.models import Language
 from touchpoints.selectors import touchpoint_get_public
@@ -28,7 +30,6 @@ from .models import Answer, Item, Response
 from .privacy import customer_key_from_id
 from .selectors import (
     ItemSpec,
-    day_in_time_zone,
     response_get_by_submission,
     response_list_for_customer,
     survey_active_for_key,
@@ -37,7 +38,6 @@ from .throttling import CacheBreaker, cache_breaker, redis_client
 
 logger = logging.getLogger(__name__)
 
-AGGREGATION_TASK = "dashboards.aggregate_touchpoint_day"
 AGGREGATION_PENDING_TIMEOUT = 300
 AGGREGATION_COUNTDOWN = 2
 # After a failed publish, skip publishing for a few seconds (the sweep heals those days).
@@ -389,11 +389,6 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
     return SubmissionResult(response_id=response.pk, created=True)
 
 
-def aggregation_pending_key(*, touchpoint_id: int, day: date) -> str:
-    """The cache key that coalesces scheduling of one touchpoint-day."""
-    return f"agg-pending:{touchpoint_id}:{day.isoformat()}"
-
-
 def _pending_add(key: str) -> bool:
     """cache.add(key, 1, timeout=300), on Redis without building a new client per call."""
     backend = caches["default"]
@@ -422,7 +417,8 @@ def aggregation_schedule(*, touchpoint_id: int, day: date) -> None:
         if celery_app.conf.task_always_eager:
             _import_task_modules()
         celery_app.signature(
-            AGGREGATION_TASK, kwargs={"touchpoint_id": touchpoint_id, "day": day.isoformat()}
+            AGGREGATE_TOUCHPOINT_DAY_TASK,
+            kwargs={"touchpoint_id": touchpoint_id, "day": day.isoformat()},
         ).apply_async(countdown=AGGREGATION_COUNTDOWN)
     except (KombuOperationalError, OSError):
         broker_breaker.failed()

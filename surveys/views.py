@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.middleware import HtmxDetails
 
 from cxmonitor.errors import ApplicationError
+from cxmonitor.http import HtmxHttpRequest
 from touchpoints.models import Touchpoint
 from touchpoints.selectors import touchpoint_get_public
 
@@ -57,10 +57,6 @@ SURVEY_CSP = (
 PAPER_SIZES_MM = {"a4": (210, 297), "a6": (105, 148)}
 
 
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 @dataclass(frozen=True)
 class _Target:
     """A touchpoint that takes answers, with its active survey's items."""
@@ -92,7 +88,7 @@ def _context_from(request: HttpRequest, *, default_language: str) -> PageContext
 
 
 def _respond(
-    request: HtmxRequest,
+    request: HtmxHttpRequest,
     *,
     state: str,
     page: PageContext,
@@ -128,7 +124,7 @@ def _respond(
     return response
 
 
-def _unavailable(request: HtmxRequest, *, public_key: str) -> HttpResponse:
+def _unavailable(request: HtmxHttpRequest, *, public_key: str) -> HttpResponse:
     """404 for an unknown key, 410 for an inactive touchpoint or one without an active survey."""
     touchpoint = touchpoint_get_public(public_key=public_key)
     default = (
@@ -151,7 +147,7 @@ def _target_get(*, public_key: str) -> _Target | None:
 
 
 def _form_response(
-    request: HtmxRequest,
+    request: HtmxHttpRequest,
     *,
     target: _Target,
     page: PageContext,
@@ -187,7 +183,7 @@ def _thanks_url(*, public_key: str, page: PageContext) -> str:
     return f"{reverse('surveys:thanks', args=[public_key])}?{page.query()}"
 
 
-def _succeeded(request: HtmxRequest, *, target: _Target, page: PageContext) -> HttpResponse:
+def _succeeded(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> HttpResponse:
     if request.htmx:
         return _respond(request, state="thanks", page=page, touchpoint=target.touchpoint)
     # 303: the browser fetches the thank-you page with GET, so a reload never posts again.
@@ -196,7 +192,7 @@ def _succeeded(request: HtmxRequest, *, target: _Target, page: PageContext) -> H
     )
 
 
-def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> HttpResponse:
+def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> HttpResponse:
     public_key = target.touchpoint.public_key
     submission_id = request.POST.get("submission_id", "")
     token = request.POST.get("token", "")
@@ -288,7 +284,7 @@ def _submit(request: HtmxRequest, *, target: _Target, page: PageContext) -> Http
 # touchpoint.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
-def survey_page(request: HtmxRequest, public_key: str) -> HttpResponse:
+def survey_page(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
     """The survey of a touchpoint; POST stores an answer through the capture service."""
     target = _target_get(public_key=public_key)
     if target is None:
@@ -311,7 +307,7 @@ def survey_page(request: HtmxRequest, public_key: str) -> HttpResponse:
 
 
 @require_safe
-def survey_thanks(request: HtmxRequest, public_key: str) -> HttpResponse:
+def survey_thanks(request: HtmxHttpRequest, public_key: str) -> HttpResponse:
     """The thank-you page after a plain (no-JavaScript) submission; kiosks reset from here."""
     touchpoint = touchpoint_get_public(public_key=public_key)
     if touchpoint is None:

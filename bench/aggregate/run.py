@@ -216,13 +216,10 @@ def main() -> None:
 
     from django.db import connection
 
-    from dashboards.models import DailyStat, TouchpointDay
-    from dashboards.selectors.kpis import kpi_rollup
-    from dashboards.services.aggregation import (
-        aggregate_range,
-        aggregate_touchpoint_day,
-        utc_bounds,
-    )
+    from cxmonitor.days import utc_bounds
+    from dashboards.statistics.models import DailyStat, TouchpointDay
+    from dashboards.statistics.selectors.kpis import kpi_rollup
+    from dashboards.statistics.services.aggregation import aggregate_range, aggregate_touchpoint_day
     from touchpoints.models import Touchpoint
 
     org, start, end = generate(

@@ -52,8 +52,13 @@ def generate(*, touchpoints: int, days: int, fresh: bool) -> Any:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from dashboards.models import DailyStat, StatBlock, TouchpointDay, TouchpointImportance
-    from dashboards.services.blocks import blocks_refresh
+    from dashboards.statistics.models import (
+        DailyStat,
+        StatBlock,
+        TouchpointDay,
+        TouchpointImportance,
+    )
+    from dashboards.statistics.services.blocks import blocks_refresh
     from surveys.models import Answer, Item, Response, Survey
     from touchpoints.models import Department, Organisation, Touchpoint
     from touchpoints.services import journey_create
@@ -332,11 +337,11 @@ def measure_pages(client: Any, runs: int) -> dict[str, list[float]]:
 
 def measure_selectors(org: Any, user: Any, runs: int) -> dict[str, list[float]]:
     """The pages' own reads, without analytics or rendering (cache bypassed)."""
-    from dashboards.selectors import kpis
-    from dashboards.selectors.alerts import open_alerts_for
-    from dashboards.selectors.importance import importance_for
-    from dashboards.selectors.pages import organisation_choose, organisation_scope
-    from dashboards.selectors.pages.analysis import LINK_CANDIDATES
+    from dashboards.monitoring.selectors.alerts import open_alerts_for
+    from dashboards.pages.builders import organisation_choose, organisation_scope
+    from dashboards.pages.builders.analysis import LINK_CANDIDATES
+    from dashboards.statistics.selectors import kpis
+    from dashboards.statistics.selectors.importance import importance_for
     from surveys import selectors as surveys_selectors
 
     choice = organisation_choose(user=user, slug=org.slug)

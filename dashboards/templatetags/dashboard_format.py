@@ -1,8 +1,8 @@
-"""Template filters for dashboard figures (see dashboards.formatting)."""
+"""Template filters for dashboard figures (see dashboards.pages.formatting)."""
 
 from django.template import Library
 
-from dashboards import formatting
+from dashboards.pages import formatting
 
 register = Library()
 

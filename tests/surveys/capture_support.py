@@ -10,6 +10,7 @@ from typing import Any
 
 from django.test import Client
 
+from cxmonitor.aggregation_contract import AGGREGATE_TOUCHPOINT_DAY_TASK
 from surveys.models import Answer, Item, Response, Survey
 from surveys.services import AnswerInput, SubmissionInput
 from tests import factories
@@ -102,7 +103,7 @@ def counts() -> tuple[int, int]:
     return Response.objects.count(), Answer.objects.count()
 
 
-AGGREGATION_TASK = "dashboards.aggregate_touchpoint_day"
+AGGREGATION_TASK = AGGREGATE_TOUCHPOINT_DAY_TASK
 
 
 def _reset_celery_pools(app: Any) -> None:

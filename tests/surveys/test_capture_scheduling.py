@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from cxmonitor.aggregation_contract import aggregation_pending_key
 from cxmonitor.errors import ApplicationError
-from surveys.services import aggregation_pending_key, aggregation_schedule, response_submit
+from surveys.services import aggregation_schedule, response_submit
 
 from .capture_support import aggregation_calls, celery_conf, make_setup, submission
 
@@ -134,10 +135,11 @@ def test_embedded_web_process_knows_the_task_by_name(tmp_path) -> None:
         "import django; django.setup()\n"
         "from datetime import date\n"
         "from cxmonitor.celery import app\n"
-        "from surveys.services import AGGREGATION_TASK, aggregation_schedule\n"
-        "before = AGGREGATION_TASK in app.tasks\n"
+        "from cxmonitor.aggregation_contract import AGGREGATE_TOUCHPOINT_DAY_TASK as TASK\n"
+        "from surveys.services import aggregation_schedule\n"
+        "before = TASK in app.tasks\n"
         "aggregation_schedule(touchpoint_id=1, day=date(2024, 5, 1))\n"
-        "print(before, AGGREGATION_TASK in app.tasks)\n"
+        "print(before, TASK in app.tasks)\n"
     )
     env = {
         **os.environ,

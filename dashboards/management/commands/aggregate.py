@@ -9,8 +9,9 @@ from django.db.models import Min
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from dashboards.services.aggregation import aggregate_range, local_today
-from dashboards.services.importance import importance_refresh
+from cxmonitor.days import local_today
+from dashboards.statistics.services.aggregation import aggregate_range
+from dashboards.statistics.services.importance import importance_refresh
 from surveys.models import Response
 from touchpoints.models import Organisation
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from dashboards.services.customer_data import customer_data_erase, customer_data_export
+from dashboards.statistics.services.customer_data import customer_data_erase, customer_data_export
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from dashboards.services.alerts import alerts_evaluate
+from dashboards.monitoring.services import alerts_evaluate
 from touchpoints.models import Organisation
 
 

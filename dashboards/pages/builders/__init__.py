@@ -1,0 +1,1 @@
+"""Page builders: one per dashboard page, each composed of one builder per section."""

@@ -1,0 +1,148 @@
+"""The analytical dashboard as one page: each section computed only when it is asked for."""
+
+from datetime import date
+from typing import Any
+
+from dashboards.pages.builders.analysis import (
+    AnalysisPage,
+    analysis_window,
+    gap_rows,
+    heatmap_view,
+    ipa_view,
+    kpi_series,
+    lag_view,
+    link_candidates,
+    newest_signal,
+    satrec_view,
+    strongest_link,
+    trend_view,
+)
+from dashboards.pages.builders.comments import CommentsView, comments_view
+from dashboards.pages.builders.dashboard import touchpoint_signals
+from dashboards.pages.builders.segments import segment_rows
+from dashboards.pages.filters import AnalysisChoices, Filters
+from dashboards.pages.scope import OrgScope
+from dashboards.statistics.selectors import kpis
+from dashboards.statistics.selectors.importance import importance_for
+
+
+def analysis_page(
+    *,
+    scope: OrgScope,
+    filters: Filters,
+    choices: AnalysisChoices,
+    language: str,
+    section: str | None,
+) -> AnalysisPage:
+    """The analysis page, or one section of it (an htmx request), from the daily statistics."""
+    org_ids = [scope.organisation.pk]
+    window = analysis_window(start=filters.start, end=filters.end, today=scope.today)
+    everything = section is None
+    out: dict[str, Any] = {}
+    by_key = scope.touchpoint_by_key
+
+    periods = kpis.kpi_rollup(
+        organisation_ids=org_ids, start=filters.start, end=filters.end, **filters.rollup_kwargs()
+    )
+    if everything or section == "comments":
+        out["comments"] = _comments(scope, periods, filters.start, filters.end, choices)
+    if everything:
+        stored = importance_for(organisation_ids=org_ids)
+        weights = {s.touchpoint_id: s.r for s in stored}
+        out["gaps"] = gap_rows(periods, weights, language)
+        out["ipa"] = ipa_view(periods, stored)
+        out["satrec"] = satrec_view(periods)
+    if section == "segments":
+        # Requested by the page after it loaded: the one section that sums raw answers.
+        out["segments"] = segment_rows(
+            scope,
+            touchpoint_ids=[tp.touchpoint_id for tp in periods],
+            start=filters.start,
+            end=filters.end,
+        )
+
+    needs_series = everything or section in ("lag_explorer", "trend", "correlations")
+    if needs_series:
+        candidates = link_candidates(periods)
+        wanted = {tp.touchpoint_id for tp in candidates}
+        for chosen in (choices.lag_a, choices.lag_b, choices.trend):
+            if chosen:
+                wanted.add(by_key[chosen].id)
+        raw = kpis.daily_series(
+            touchpoint_ids=sorted(wanted), start=window.series_start, end=window.series_end
+        )
+        series = {tp_id: kpi_series(days) for tp_id, days in raw.items()}
+        by_id = {t.id: t for t in scope.touchpoints}
+
+        if everything or section == "correlations":
+            out["heatmap"] = heatmap_view(
+                candidates, series, kpi=choices.corr_kpi, total=len(periods)
+            )
+        if everything or section == "lag_explorer":
+            pair: tuple[int, int] | None = None
+            default = significant = False
+            if choices.lag_a and choices.lag_b:
+                pair = (by_key[choices.lag_a].id, by_key[choices.lag_b].id)
+            else:
+                found = strongest_link(candidates, series)
+                if found is not None:
+                    (pair, significant), default = found, True
+            a_kpi = choices.lag_a_kpi or "volume"
+            b_kpi = choices.lag_b_kpi or "satisfaction"
+            if pair is not None:
+                out["lag"] = lag_view(
+                    by_id[pair[0]],
+                    a_kpi,
+                    by_id[pair[1]],
+                    b_kpi,
+                    series,
+                    chosen_by_default=default,
+                    default_significant=significant,
+                )
+        if everything or section == "trend":
+            trend_id: int | None = by_key[choices.trend].id if choices.trend else None
+            kpi, default = choices.trend_kpi or "satisfaction", False
+            if trend_id is None:
+                newest = newest_signal(
+                    touchpoint_signals(periods=candidates, series=raw, end=window.series_end)
+                )
+                if newest is not None:
+                    trend_id, default = newest.touchpoint_id, True
+                    kpi = choices.trend_kpi or newest.signal.kpi
+                elif candidates:
+                    trend_id, default = candidates[0].touchpoint_id, True
+            if trend_id is not None:
+                out["trend"] = trend_view(
+                    by_id[trend_id], kpi, raw[trend_id], chosen_by_default=default
+                )
+    return AnalysisPage(
+        start=window.start,
+        end=window.end,
+        series_start=window.series_start,
+        series_end=window.series_end,
+        **out,
+    )
+
+
+def _comments(
+    scope: OrgScope,
+    periods: list[kpis.TouchpointPeriod],
+    start: date,
+    end: date,
+    choices: AnalysisChoices,
+) -> CommentsView:
+    ids = [tp.touchpoint_id for tp in periods]
+    if choices.comment_touchpoint:
+        only = scope.touchpoint_by_key[choices.comment_touchpoint].id
+        ids = [i for i in ids if i == only]
+    if choices.comment_phase is not None:
+        in_phase = {t.id for t in scope.touchpoints if t.phase_id == choices.comment_phase}
+        ids = [i for i in ids if i in in_phase]
+    return comments_view(
+        scope,
+        touchpoint_ids=ids,
+        start=start,
+        end=end,
+        nps_class=choices.comment_score,
+        page=choices.comment_page,
+    )

@@ -1,0 +1,76 @@
+"""The comments section: a page of comments, newest first, read from answers."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from cxmonitor.days import utc_bounds
+from dashboards.pages.scope import OrgScope
+from surveys import selectors as surveys_selectors
+
+SERIES_MIN_DAYS = 90
+# Touchpoints (by responses) that the heatmap and the search for the strongest link consider:
+# a 200 x 200 heatmap is unreadable and the pairwise search grows with the square.
+LINK_CANDIDATES = 20
+MAX_LAG = 14
+GAP_CHART_ROWS = 20
+COMMENTS_PER_PAGE = 10
+SEGMENT_CACHE_SECONDS = 600
+KPI_KEYS = ("satisfaction", "gap", "nps", "volume")
+
+COMMENTS_PER_PAGE = 10
+
+
+@dataclass(frozen=True)
+class Comment:
+    touchpoint: str
+    submitted_at: datetime
+    text: str
+    nps: int | None
+    language: str
+
+    @property
+    def nps_class(self) -> str | None:
+        if self.nps is None:
+            return None
+        return "promoter" if self.nps >= 9 else ("passive" if self.nps >= 7 else "detractor")
+
+
+@dataclass(frozen=True)
+class CommentsView:
+    comments: list[Comment]
+    page: int
+    has_next: bool
+
+
+def comments_view(
+    scope: OrgScope,
+    *,
+    touchpoint_ids: list[int],
+    start: date,
+    end: date,
+    nps_class: str | None,
+    page: int,
+) -> CommentsView:
+    """One page of comments, newest first, limited to the period."""
+    lower, upper = utc_bounds(tz=scope.organisation.tzinfo, start=start, end=end)
+    found = surveys_selectors.comment_list(
+        touchpoint_ids=touchpoint_ids,
+        submitted_from=lower,
+        submitted_to=upper,
+        nps_class=nps_class,
+        offset=(page - 1) * COMMENTS_PER_PAGE,
+        limit=COMMENTS_PER_PAGE + 1,
+    )
+    names = {t.id: t.name for t in scope.touchpoints}
+    tz = scope.organisation.tzinfo
+    comments = [
+        Comment(
+            touchpoint=names.get(row.touchpoint_id, ""),
+            submitted_at=row.submitted_at.astimezone(tz),
+            text=row.text,
+            nps=row.nps,
+            language=row.language,
+        )
+        for row in found[:COMMENTS_PER_PAGE]
+    ]
+    return CommentsView(comments, page, len(found) > COMMENTS_PER_PAGE)

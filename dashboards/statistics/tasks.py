@@ -1,0 +1,75 @@
+"""Celery tasks of the dashboards app: thin wrappers over the aggregation services.
+
+acks_late, reject-on-worker-lost, JSON serialisation and the default time limits are global
+(CELERY_* in settings); the periodic schedule lives in cxmonitor/celery.py.
+"""
+
+import logging
+from datetime import date
+
+from celery import shared_task
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
+
+from cxmonitor.aggregation_contract import aggregation_pending_key
+from dashboards.statistics.services import aggregation, periodic
+
+logger = logging.getLogger(__name__)
+
+# Transient database trouble (a restart, a dropped connection, a deadlock victim): retry later
+# with exponential backoff (2 s, 4 s, ... capped at 2 min) and jitter, at most five times.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="dashboards.aggregate_touchpoint_day",
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def aggregate_touchpoint_day(touchpoint_id: int, day: str) -> None:
+    """Recompute one touchpoint-day after new answers (scheduled by the capture service)."""
+    parsed = date.fromisoformat(day)
+    # Delete the coalescing key before reading: an answer committed from now on schedules a new
+    # run, one committed before is seen by this one.
+    try:
+        cache.delete(aggregation_pending_key(touchpoint_id=touchpoint_id, day=parsed))
+    except Exception:  # a cache outage must not stop the recompute
+        logger.warning("could not clear the aggregation key of %s/%s", touchpoint_id, day)
+    aggregation.aggregate_touchpoint_day(touchpoint_id=touchpoint_id, day=parsed)
+
+
+@shared_task(
+    name="dashboards.sweep_recent",
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def sweep_recent() -> int:
+    """Every few minutes: re-aggregate recent days, healing lost aggregation tasks."""
+    return periodic.aggregation_sweep_recent()
+
+
+@shared_task(
+    name="dashboards.recompute_recent",
+    time_limit=3600,
+    soft_time_limit=3300,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def recompute_recent() -> int:
+    """Nightly: recompute the last 35 days of every organisation and refresh importance."""
+    return periodic.aggregation_recompute_recent()
+
+
+@shared_task(name="dashboards.heartbeat")
+def heartbeat() -> None:
+    """Record that a worker is consuming tasks; the pages show when it stopped."""
+    periodic.heartbeat_record()
