@@ -219,4 +219,4 @@ def comment_values(
     if touchpoint_ids is not None:
         comments = comments.filter(touchpoint_id__in=touchpoint_ids)
     rows = comments.order_by("response_id").values_list("sentiment", "satisfaction")
-    return [(sentiment, satisfaction) for sentiment, satisfaction in rows if satisfaction is not None]
+    return [(sentiment, score) for sentiment, score in rows if score is not None]

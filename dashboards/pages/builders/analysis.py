@@ -24,6 +24,7 @@ from dashboards.analytics.monitoring import ControlChart, control_chart
 from dashboards.pages.builders.comments import CommentsView
 from dashboards.pages.builders.dashboard import SignalRow, day_kpis
 from dashboards.pages.builders.segments import SegmentRow
+from dashboards.pages.builders.themes import ThemesView
 from dashboards.pages.scope import TouchpointOption
 from dashboards.statistics.selectors.importance import StoredImportance
 from dashboards.statistics.selectors.kpis import DaySums, TouchpointPeriod
@@ -134,6 +135,7 @@ class AnalysisPage:
     trend: TrendView | None = None
     comments: CommentsView | None = None
     segments: list[SegmentRow] | None = None
+    themes: ThemesView | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Reads daily statistics only (through `selectors.kpis`), so the number of queries
 with touchpoints or days; everything else is arithmetic over the sums.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -13,6 +13,7 @@ from django.conf import settings
 from dashboards.analytics import Estimate, PairedKpis, nps_kpi, paired_kpis
 from dashboards.analytics.changes import Comparison, welch_test
 from dashboards.analytics.monitoring import Signal, daily_kpis, signals
+from dashboards.pages.builders.themes import ThemeLine, tile_themes
 from dashboards.statistics.selectors import kpis
 from dashboards.statistics.selectors.kpis import DaySums, TouchpointPeriod
 
@@ -85,6 +86,7 @@ class Tile:
     satisfaction_change: Change
     spark: Spark
     small_n: bool
+    top_themes: tuple[ThemeLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,13 @@ def dashboard_page(
         )
         for tp in current
     ]
+    themes = tile_themes(
+        organisation_id=organisation_id,
+        touchpoint_ids=[tp.touchpoint_id for tp in current],
+        start=start,
+        end=end,
+    )
+    tiles = [replace(tile, top_themes=themes.get(tile.touchpoint_id, ())) for tile in tiles]
     columns: list[PhaseColumn] = []
     for tile in tiles:
         if not columns or columns[-1].phase_id != tile.phase_id:
