@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboards.themes.models import CommentAnalysis, Theme
 from dashboards.themes.services.discovery import themes_discover
-from dashboards.themes.services.processing import comments_backfill, commented_response_ids
+from dashboards.themes.services.processing import commented_response_ids, comments_backfill
 from surveys.models import Item
 from tests import factories
 from tests.dashboards.themes.themes_support import commented_responses
