@@ -20,6 +20,7 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py aggregate
+	$(BIN)/python manage.py comment_themes
 	$(BIN)/python manage.py evaluate_alerts
 	$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -50,7 +50,9 @@ def pin_term(word: str, language: str = "de") -> str:
 
 
 @transaction.atomic
-def theme_pin(*, organisation_id: int, theme_id: int, word: str, language: str = "de") -> Theme:
+def theme_pin(
+    *, organisation_id: int, theme_id: int, word: str, language: str = "de", reassign: bool = True
+) -> Theme:
     """Pin a word to a theme: every comment with it (any inflection) gets the theme."""
     theme = _theme(organisation_id=organisation_id, theme_id=theme_id)
     if not word.strip() or len(word) > 100 or " " in word.strip():
@@ -58,20 +60,24 @@ def theme_pin(*, organisation_id: int, theme_id: int, word: str, language: str =
             _("Invalid keyword."), fields={"term": [_("Enter one word of at most 100 characters.")]}
         )
     ThemeKeyword.objects.get_or_create(theme=theme, term=pin_term(word, language))
-    themes_reassign(organisation_id=organisation_id)
+    if reassign:
+        themes_reassign(organisation_id=organisation_id)
     return theme
 
 
 @transaction.atomic
-def theme_unpin(*, organisation_id: int, theme_id: int, term: str) -> None:
+def theme_unpin(*, organisation_id: int, theme_id: int, term: str, reassign: bool = True) -> None:
     """Remove a pinned keyword."""
     theme = _theme(organisation_id=organisation_id, theme_id=theme_id)
     ThemeKeyword.objects.filter(theme=theme, term=term).delete()
-    themes_reassign(organisation_id=organisation_id)
+    if reassign:
+        themes_reassign(organisation_id=organisation_id)
 
 
 @transaction.atomic
-def themes_merge(*, organisation_id: int, source_id: int, target_id: int) -> Theme:
+def themes_merge(
+    *, organisation_id: int, source_id: int, target_id: int, reassign: bool = True
+) -> Theme:
     """Merge one theme into another: its comments, keywords and pins count for the target."""
     if source_id == target_id:
         raise ApplicationError(
@@ -87,15 +93,37 @@ def themes_merge(*, organisation_id: int, source_id: int, target_id: int) -> The
     Theme.objects.filter(merged_into=source).update(merged_into=target)
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
-    themes_reassign(organisation_id=organisation_id)
+    if reassign:
+        themes_reassign(organisation_id=organisation_id)
     return target
 
 
 @transaction.atomic
-def theme_set_hidden(*, organisation_id: int, theme_id: int, hidden: bool) -> Theme:
+def theme_unmerge(*, organisation_id: int, theme_id: int, reassign: bool = True) -> Theme:
+    """Undo a merge: the theme takes its own comments again."""
+    theme = _theme(organisation_id=organisation_id, theme_id=theme_id)
+    theme.merged_into = None
+    theme.save(update_fields=["merged_into", "updated_at"])
+    if reassign:
+        themes_reassign(organisation_id=organisation_id)
+    return theme
+
+
+@transaction.atomic
+def theme_set_hidden(
+    *, organisation_id: int, theme_id: int, hidden: bool, reassign: bool = True
+) -> Theme:
     """Hide a theme as noise (it takes no comments) or show it again."""
     theme = _theme(organisation_id=organisation_id, theme_id=theme_id)
     theme.hidden = hidden
     theme.save(update_fields=["hidden", "updated_at"])
-    themes_reassign(organisation_id=organisation_id)
+    if reassign:
+        themes_reassign(organisation_id=organisation_id)
     return theme
+
+
+def themes_reassign_later(*, organisation_id: int) -> None:
+    """After the edit commits, reassign in the background (eagerly without a broker)."""
+    from dashboards.themes.tasks import themes_reassign_organisation  # the task calls us
+
+    transaction.on_commit(lambda: themes_reassign_organisation.delay(organisation_id))
