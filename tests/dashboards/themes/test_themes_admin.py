@@ -50,7 +50,7 @@ def _post(client: Client, theme: Theme, **data: str) -> int:
 def test_consultant_renames_pins_and_merges_in_the_admin(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    org, themes = _themes()
+    _org, themes = _themes()
     client = Client()
     client.force_login(factories.consultant())
     waiting, invoice = themes["wartezeit"], themes["rechnung"]
