@@ -10,9 +10,13 @@ after the verb ("das klappt nicht"). Both give VADER's compound score in -1..1.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+from scipy import stats
 from simplemma import simple_tokenizer
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -147,3 +151,37 @@ def score_class(satisfaction: float, scale: tuple[int, int] = (1, 7)) -> int:
     """-1, 0 or 1: below, at or above the middle of the scale (4 on 1..7)."""
     middle = (scale[0] + scale[1]) / 2
     return -1 if satisfaction < middle - 0.5 else (1 if satisfaction > middle + 0.5 else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """How a comment's sentiment agrees with the satisfaction the customer gave.
+
+    spearman: rank correlation (Spearman's rho) of sentiment and satisfaction; same_class: share
+    of comments whose sentiment class (-1/0/1) equals the score's class; same_polarity: among
+    comments where both are non-neutral, the share with the same sign.
+    """
+
+    n: int
+    spearman: float | None
+    same_class: float | None
+    same_polarity: float | None
+
+
+def agreement(pairs: Sequence[tuple[float, float]], scale: tuple[int, int] = (1, 7)) -> Agreement:
+    """Agreement of (sentiment, satisfaction) pairs; None where there are too few."""
+    n = len(pairs)
+    if n < 3:
+        return Agreement(n, None, None, None)
+    sentiments = np.array([p[0] for p in pairs], dtype=float)
+    scores = np.array([p[1] for p in pairs], dtype=float)
+    rho = stats.spearmanr(sentiments, scores).statistic
+    s_class = np.array([sentiment_class(v) for v in sentiments])
+    c_class = np.array([score_class(v, scale) for v in scores])
+    polar = (s_class != 0) & (c_class != 0)
+    return Agreement(
+        n=n,
+        spearman=None if np.isnan(rho) else float(rho),
+        same_class=float(np.mean(s_class == c_class)),
+        same_polarity=float(np.mean(s_class[polar] == c_class[polar])) if polar.any() else None,
+    )

@@ -7,10 +7,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from dashboards.themes.selectors import theme_list
+from dashboards.analytics.sentiment import agreement
+from dashboards.themes.selectors import comment_values, theme_list
 from dashboards.themes.services.discovery import DEFAULT_SEED, DEFAULT_TOPICS, themes_discover
 from dashboards.themes.services.processing import commented_response_ids, comments_backfill
 from touchpoints.models import Organisation
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 class Command(BaseCommand):
@@ -57,3 +62,16 @@ class Command(BaseCommand):
             )
             for theme in themes:
                 self.stdout.write(f"  {theme.display_name}  ({theme.mentions})")
+            found = agreement(comment_values(organisation_id=organisation.pk))
+            self.stdout.write(
+                _(
+                    "Sentiment against satisfaction: n=%(n)d, Spearman rho %(rho)s, same class "
+                    "%(same)s, same polarity %(polar)s"
+                )
+                % {
+                    "n": found.n,
+                    "rho": _fmt(found.spearman),
+                    "same": _fmt(found.same_class),
+                    "polar": _fmt(found.same_polarity),
+                }
+            )
