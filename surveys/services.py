@@ -25,7 +25,6 @@ from cxmonitor.errors import ApplicationError
 from touchpoints.models import Language
 from touchpoints.selectors import touchpoint_get_public
 
-from .comment_scheduling import comment_analysis_schedule
 from .models import Answer, Item, Response
 from .privacy import customer_key_from_id
 from .selectors import (
@@ -373,9 +372,6 @@ def response_submit(*, submission: SubmissionInput) -> SubmissionResult:
             transaction.on_commit(
                 lambda: aggregation_schedule(touchpoint_id=touchpoint_id, day=day)
             )
-            if any(answer.text for answer in clean.answers):
-                response_id = response.pk
-                transaction.on_commit(lambda: comment_analysis_schedule(response_id=response_id))
     except IntegrityError:
         # Two requests with the same id at the same moment: the unique constraint let one win.
         return _repeat_or(
