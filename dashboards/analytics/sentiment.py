@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 from simplemma import simple_tokenizer
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -173,6 +172,8 @@ def agreement(pairs: Sequence[tuple[float, float]], scale: tuple[int, int] = (1,
     n = len(pairs)
     if n < 3:
         return Agreement(n, None, None, None)
+    from scipy import stats  # slow to import; only this report needs it
+
     sentiments = np.array([p[0] for p in pairs], dtype=float)
     scores = np.array([p[1] for p in pairs], dtype=float)
     rho = stats.spearmanr(sentiments, scores).statistic

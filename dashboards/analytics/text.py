@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from simplemma import lemmatize, simple_tokenizer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 LANGUAGES = ("de", "en")
 MIN_TERM_LENGTH = 3
@@ -31,10 +31,17 @@ def _word_list(name: str) -> frozenset[str]:
 
 GERMAN_STOP_WORDS = _word_list("stopwords_de.txt")
 EVALUATIVE = _word_list("evaluative.txt")
-STOP_WORDS = {
-    "de": GERMAN_STOP_WORDS | EVALUATIVE,
-    "en": frozenset(ENGLISH_STOP_WORDS) | EVALUATIVE,
-}
+
+
+@cache
+def stop_words(language: str) -> frozenset[str]:
+    """The stop words of a language; scikit-learn is imported only for English (it is slow to
+    import, and a German comment on the answer's path should not wait for it)."""
+    if language == "en":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return frozenset(ENGLISH_STOP_WORDS) | EVALUATIVE
+    return GERMAN_STOP_WORDS | EVALUATIVE
 
 
 def language_of(language: str) -> str:
@@ -55,7 +62,7 @@ def lemma(token: str, language: str) -> str:
 def comment_terms(text: str, language: str) -> list[str]:
     """The topic-bearing terms of a comment, in order, repeats kept."""
     lang = language_of(language)
-    stop = STOP_WORDS[lang]
+    stop = stop_words(lang)
     terms: list[str] = []
     for token in tokens(text):
         lower = token.lower()

@@ -25,8 +25,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import CountVectorizer
 
 ASSIGN_THRESHOLD = 0.6
 MAX_THEMES_PER_COMMENT = 3
@@ -62,6 +60,10 @@ def discover_topics(
     max_df: float = 0.5,
 ) -> list[TopicCandidate]:
     """Topics of tokenised comments (lists of terms), largest first; [] when too few comments."""
+    # Imported here: scikit-learn is slow to import and only discovery needs it.
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import CountVectorizer
+
     non_empty = [doc for doc in documents if doc]
     if len(non_empty) < max(min_comments, topics):
         return []
