@@ -116,16 +116,15 @@ def theme_impacts(
         if by_touchpoint
         else {None: days.aggregate(**_sum_annotations(half))}
     )
+    if not any(row["s_comments"] for row in totals.values()):
+        return {}  # no comments in the period: nothing to read further
     theme_days = _scoped(
         ThemeDay.objects.filter(theme__organisation_id=organisation_id, theme__hidden=False),
         start=start, end=end, touchpoint_ids=touchpoint_ids,
     )  # fmt: skip
-    names = {
-        theme.pk: theme.display_name
-        for theme in Theme.objects.filter(organisation_id=organisation_id)
-    }
     result: dict[int | None, list[RankedTheme]] = {}
-    for row in theme_days.order_by().values("theme_id", *key).annotate(**_sum_annotations(half)):
+    grouped = theme_days.order_by().values("theme_id", "theme__name", "theme__label", *key)
+    for row in grouped.annotate(**_sum_annotations(half)):
         scope = row["touchpoint_id"] if by_touchpoint else None
         total = totals.get(scope)
         if total is None:
@@ -138,7 +137,11 @@ def theme_impacts(
             second_half=(row["second_comments"] or 0, total["second_comments"] or 0),
         )
         result.setdefault(scope, []).append(
-            RankedTheme(id=row["theme_id"], name=names.get(row["theme_id"], ""), impact=impact)
+            RankedTheme(
+                id=row["theme_id"],
+                name=row["theme__name"] or row["theme__label"],
+                impact=impact,
+            )
         )
     return {
         scope: [
