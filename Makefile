@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint worker beat bench messages
+.PHONY: demo test test-fast fmt install worker beat bench messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,18 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The inner loop: SQLite and eager Celery whatever the environment says, no browser, no slow tests.
+test-fast: install
+	$(BIN)/ruff check .
+	DATABASE_URL= REDIS_URL= $(BIN)/pytest -m "not browser and not slow" -q
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 worker: install
 	$(BIN)/celery -A cxmonitor worker --loglevel=INFO

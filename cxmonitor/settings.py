@@ -7,9 +7,13 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=fal
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes (ModelAdmin[Survey], ModelForm[Touchpoint], ...) become subscriptable.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,6 +23,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=True)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+_DEV_CUSTOMER_KEY_SECRET = "dev-only-customer-key-secret"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -30,7 +35,18 @@ CUSTOMER_KEY_SECRET = env.str("CUSTOMER_KEY_SECRET", default="")
 if not CUSTOMER_KEY_SECRET:
     if not DEBUG:
         raise ImproperlyConfigured("CUSTOMER_KEY_SECRET must be set when DEBUG is off.")
-    CUSTOMER_KEY_SECRET = "dev-only-customer-key-secret"
+    CUSTOMER_KEY_SECRET = _DEV_CUSTOMER_KEY_SECRET
+
+# The development keys are published with the code: production must not start with them.
+if not DEBUG and (
+    SECRET_KEY == _DEV_SECRET_KEY
+    or CUSTOMER_KEY_SECRET == _DEV_CUSTOMER_KEY_SECRET
+    or SECRET_KEY.startswith("dev-only-")
+    or CUSTOMER_KEY_SECRET.startswith("dev-only-")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY and CUSTOMER_KEY_SECRET must be your own secrets, not the development keys."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -59,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cxmonitor.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,7 +159,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Reverse proxies in front of the web processes that append to X-Forwarded-For (0: none).
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+# The lockout and the capture limits see the same client address (PROXY_COUNT honoured).
+AXES_CLIENT_IP_CALLABLE = "cxmonitor.client_address.client_address"
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -207,13 +225,34 @@ CELERY_TASK_IGNORE_RESULT = True
 # A dead broker must never make a customer wait: publish fails fast, capture keeps the answer.
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands an unacknowledged message (its worker died) to another worker after this long. It
+# must exceed the longest wait a worker holds a message for: a task's hard time limit (at most
+# 600 s) or a retry's countdown (at most 480 s); the sweep heals lost aggregations sooner anyway.
+BROKER_VISIBILITY_TIMEOUT = 900
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 0.5,
     "socket_timeout": 2,
     "max_retries": 0,
-    "visibility_timeout": 3600,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+}
+# What a worker uses instead (cxmonitor/celery.py): no socket timeout on the consuming
+# connection, where a timeout during a frozen Redis left the worker connected but never
+# consuming again; a lost connection is noticed by the health checks and reconnected.
+WORKER_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+
+# Personalised links carry a signed token (`ct`). Old links with the raw customer id (`cid`) are
+# linked only where this is on: that id would land in every access log.
+LINK_RAW_CUSTOMER_ID = env.bool("LINK_RAW_CUSTOMER_ID", default=False)
+
+# Webhooks reach public addresses only; host names or networks (CIDR) listed here may be
+# internal, for deployments whose receivers live inside their own network.
+WEBHOOK_ALLOWED_TARGETS = env.list("WEBHOOK_ALLOWED_TARGETS", default=[])
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

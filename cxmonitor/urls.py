@@ -17,3 +17,5 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("favicon.ico", RedirectView.as_view(url="/static/icons/favicon.svg", permanent=True)),
 ]
+
+handler500 = "cxmonitor.outage.server_error"

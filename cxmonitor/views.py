@@ -1,7 +1,8 @@
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
+
+from .health import COMPONENTS, health_report
 
 
 @require_safe
@@ -14,7 +15,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Each component's health; 503 when one is down. `?only=database,cache` narrows the checks
+    (e.g. for a load balancer that should not drop a web node because the worker is stale)."""
+    only = [name.strip() for name in request.GET.get("only", "").split(",") if name.strip()]
+    unknown = sorted(set(only) - set(COMPONENTS))
+    if unknown:
+        return JsonResponse(
+            {"detail": "unknown component", "errors": {"only": unknown}, "known": COMPONENTS},
+            status=400,
+        )
+    healthy, body = health_report(only=only or None)
+    response = JsonResponse(body, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response

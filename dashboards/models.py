@@ -8,7 +8,6 @@ from dashboards.monitoring.models import (
     Condition,
     DigestSubscription,
     FollowUp,
-    Kpi,
     WebhookEndpoint,
 )
 from dashboards.statistics.models import (
@@ -40,7 +39,6 @@ __all__ = [
     "DailyStat",
     "DigestSubscription",
     "FollowUp",
-    "Kpi",
     "StatBlock",
     "Theme",
     "ThemeDay",

@@ -1,11 +1,11 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from dashboards.monitoring import views as alert_views
 from dashboards.pages import api, comment_views, views
 
 app_name = "dashboards"
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/kpis/", api.KpiListApi.as_view(), name="api-kpis"),
     path(
         "api/v1/responses/export.csv", api.ResponseExportApi.as_view(), name="api-responses-export"

@@ -34,8 +34,8 @@ def touchpoint_choices() -> QuerySet[Touchpoint]:
     )
 
 
-class TouchpointChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class TouchpointChoiceField(forms.ModelChoiceField[Touchpoint]):
+    def label_from_instance(self, obj: Touchpoint) -> str:
         return touchpoint_label(obj)
 
 
@@ -67,7 +67,7 @@ def _survey_has_responses(survey: Survey | None) -> bool:
     return bool(survey and survey.pk and survey.responses.exists())
 
 
-class SurveyForm(forms.ModelForm):
+class SurveyForm(forms.ModelForm[Survey]):
     class Meta:
         model = Survey
         fields = (
@@ -91,7 +91,7 @@ class SurveyForm(forms.ModelForm):
         return cleaned
 
 
-class ItemInlineFormSet(BaseInlineFormSet):
+class ItemInlineFormSet(BaseInlineFormSet[Item, Survey, forms.ModelForm[Item]]):
     def clean(self) -> None:
         super().clean()
         if not _survey_has_responses(self.instance):
@@ -104,7 +104,7 @@ class ItemInlineFormSet(BaseInlineFormSet):
                 raise ValidationError(HAS_RESPONSES, code="survey_has_responses")
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(admin.TabularInline[Item, Survey]):
     model = Item
     formset = ItemInlineFormSet
     fields = ("order", "kind", "label_de", "label_en", "required")
@@ -115,7 +115,7 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(admin.ModelAdmin[Survey]):
     form = SurveyForm
     list_display = (
         touchpoint_name,
@@ -150,8 +150,8 @@ class SurveyAdmin(admin.ModelAdmin):
         )
 
     def formfield_for_foreignkey(
-        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField | None:
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name == "touchpoint":
             kwargs.update(queryset=touchpoint_choices(), form_class=TouchpointChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -179,7 +179,7 @@ class SurveyAdmin(admin.ModelAdmin):
         return getattr(obj, "_items", 0)
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(admin.TabularInline[Answer, Response]):
     model = Answer
     fields = ("item_label", "expectation", "satisfaction", "value", "text")
     readonly_fields = fields
@@ -204,7 +204,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(admin.ModelAdmin[Response]):
     """Raw responses as they arrived; nobody edits them, only superusers erase them."""
 
     list_display = (

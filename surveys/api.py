@@ -1,14 +1,19 @@
 """Public JSON API for capture: chatbots, call centres and ERP systems post responses here."""
 
-import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.validators import RegexValidator
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
@@ -21,19 +26,20 @@ from rest_framework.views import APIView
 from cxmonitor.errors import ApplicationError
 from touchpoints.selectors import touchpoint_get_public
 
+from .api_body import bad_request, read_json
 from .models import Response as SurveyResponse
 from .selectors import origin_allowed_anywhere
 from .services import (
     CUSTOMER_ID_MAX,
     MAX_ANSWERS,
     PUBLIC_KEY_RE,
+    SUBMISSION_ID_RE,
     AnswerInput,
     SubmissionInput,
     response_submit,
 )
-from .throttling import client_ip_from_request, rate_limit_check
+from .throttling import client_ip_from_request, rate_limit_check, touchpoint_budget_refund
 
-MAX_BODY_BYTES = 16 * 1024
 CORS_MAX_AGE = 600
 
 
@@ -59,7 +65,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class ClosedSerializer(serializers.Serializer):
+class ClosedSerializer(serializers.Serializer[Any]):
     """Refuses keys it does not declare: the schema is closed."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -114,46 +120,12 @@ class _JsonOnly(BaseContentNegotiation):
         return renderer, renderer.media_type
 
 
-def _bad_request(message: str, field: str = "body") -> ApplicationError:
-    return ApplicationError(message, fields={field: [message]})
-
-
-def _read_json(request: HttpRequest) -> Any:
-    """The request body as JSON, after content-type and size checks (413/415/400)."""
-    if request.content_type != "application/json":
-        raise ApplicationError(
-            _("Send the body as application/json."),
-            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
-    too_large = ApplicationError(
-        _("The body is larger than %(max)d bytes.") % {"max": MAX_BODY_BYTES},
-        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES:
-        raise too_large
-    # Read at most one byte past the limit, whatever Content-Length claimed.
-    raw = request.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise too_large
-    if not raw.strip():
-        raise _bad_request(_("The body is empty; send a JSON object."))
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        if b"\\u" in raw:
-            # An escaped lone surrogate (backslash-u D800) parses, yet is no text: it could neither
-            # be stored nor echoed back in an error message.
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (ValueError, RecursionError):
-        raise _bad_request(_("The body is not valid JSON.")) from None
-    return data
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": 64, "pattern": f"^{PUBLIC_KEY_RE.pattern}$"}
+)
+class _PublicKeyField(serializers.CharField):
+    """A touchpoint key. The schema states its form; a key of another form is answered like an
+    unknown one (404), so no answer tells a malformed key from one that does not exist."""
 
 
 class _AnswerSerializer(ClosedSerializer):
@@ -171,7 +143,7 @@ class _AnswerSerializer(ClosedSerializer):
         ref_name = "ResponseCreateAnswer"
 
 
-class _ErrorSerializer(serializers.Serializer):
+class _ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     # Declared fields leave the class namespace, so this does not shadow Serializer.errors.
     errors = serializers.DictField(  # type: ignore[assignment]
@@ -200,10 +172,20 @@ class ResponseCreateApi(APIView):
     AnswerSerializer = _AnswerSerializer
 
     class InputSerializer(ClosedSerializer):
-        touchpoint = serializers.CharField(max_length=200, help_text="The touchpoint's public key.")
+        touchpoint = _PublicKeyField(
+            max_length=200,
+            help_text="The touchpoint's public key; a key that cannot exist is answered 404.",
+        )
         submission_id = serializers.CharField(
+            min_length=1,
             max_length=64,
             trim_whitespace=False,
+            validators=[
+                RegexValidator(
+                    f"^{SUBMISSION_ID_RE.pattern}$",
+                    gettext_lazy("Enter 1 to 64 characters: letters, digits and _ . : -"),
+                )
+            ],
             help_text="Idempotency key chosen by the client: 1-64 of A-Z a-z 0-9 _ . : -",
         )
         answers = serializers.ListField(child=_AnswerSerializer(), max_length=MAX_ANSWERS)
@@ -234,7 +216,7 @@ class ResponseCreateApi(APIView):
         class Meta:
             ref_name = "ResponseCreateInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         id = serializers.IntegerField()
         created = serializers.BooleanField()
 
@@ -261,6 +243,7 @@ class ResponseCreateApi(APIView):
             404: _error("Unknown touchpoint."),
             409: _error("The survey changed while the answer was stored; send it again."),
             410: _error("The touchpoint is inactive or has no active survey."),
+            411: _error("A chunked body on a server that cannot read it; send Content-Length."),
             413: _error("The body is larger than 16 KB."),
             415: _error("The body is not application/json."),
             429: _error("Too many requests; see the Retry-After header."),
@@ -284,16 +267,25 @@ class ResponseCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            data = _read_json(request._request)
+            data = read_json(request._request)
         except ApplicationError:
             self._cors_key = None
             self._throttle(request, public_key="")
             raise
         key = data.get("touchpoint") if isinstance(data, dict) else None
         self._cors_key = key if isinstance(key, str) else None
+        counted_at = time.time()
         self._throttle(request, public_key=self._cors_key or "")
+        try:
+            return self._store(data)
+        except Exception:
+            # Only stored answers use up the touchpoint's budget (refused or failed ones do not).
+            touchpoint_budget_refund(public_key=self._cors_key or "", counted_at=counted_at)
+            raise
+
+    def _store(self, data: Any) -> Response:
         if not isinstance(data, dict):
-            raise _bad_request(_("Send a JSON object."))
+            raise bad_request(_("Send a JSON object."))
 
         serializer = self.InputSerializer(data=data)
         if not serializer.is_valid():
@@ -346,10 +338,10 @@ class ResponseCreateApi(APIView):
             client_ip=client_ip_from_request(request._request), public_key=public_key
         )
         if wait is not None:
-            raise _Throttled(wait)
+            raise _ThrottledError(wait)
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, _Throttled):
+        if isinstance(exc, _ThrottledError):
             response = Response(
                 {
                     "detail": _("Too many requests. Try again in %(seconds)d seconds.")
@@ -384,7 +376,7 @@ class ResponseCreateApi(APIView):
         return any(allowed.lower() == wanted for allowed in touchpoint.origin_list)
 
 
-class _Throttled(Exception):
+class _ThrottledError(Exception):
     def __init__(self, wait: int) -> None:
         super().__init__(wait)
         self.wait = wait

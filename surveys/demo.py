@@ -563,7 +563,7 @@ def _comments(
     return texts
 
 
-def _segments(rng: np.random.Generator, *, spec: TouchpointSpec, size: int) -> list[dict]:
+def _segments(rng: np.random.Generator, *, spec: TouchpointSpec, size: int) -> list[dict[str, str]]:
     if spec.name == "Filiale":
         return [{"store": store} for store in _pick(rng, STORES, size)]
     if spec.channel == "online":

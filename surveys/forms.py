@@ -13,6 +13,7 @@ from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .customer_links import TOKEN_PARAM, customer_token_from_params
 from .models import Item, Survey
 from .services import SEGMENT_KEYS, SEGMENT_VALUE_MAX, AnswerInput
 
@@ -90,7 +91,8 @@ class PageContext:
     mode: str = ""
     channel: str = "page"
     segment: dict[str, str] = field(default_factory=dict)
-    customer_id: str | None = None
+    # A signed customer-link token (customer_links), never the raw customer id.
+    customer_token: str | None = None
 
     def reopen_params(self, *, with_customer: bool) -> list[tuple[str, str]]:
         """Query parameters (besides the language) that reopen this page the same way."""
@@ -100,8 +102,8 @@ class PageContext:
         if self.channel != _implied_channel(self.mode):
             params.append(("channel", self.channel))
         params.extend(sorted(self.segment.items()))
-        if with_customer and self.customer_id:
-            params.append(("cid", self.customer_id))
+        if with_customer and self.customer_token:
+            params.append((TOKEN_PARAM, self.customer_token))
         return params
 
     def query(self, *, language: str | None = None) -> str:
@@ -114,8 +116,8 @@ class PageContext:
         """Name/value pairs the form repeats as hidden inputs (the customer id is one of them)."""
         fields = [("lang", self.language), ("mode", self.mode), ("channel", self.channel)]
         fields.extend(sorted(self.segment.items()))
-        if self.customer_id:
-            fields.append(("cid", self.customer_id))
+        if self.customer_token:
+            fields.append((TOKEN_PARAM, self.customer_token))
         return fields
 
 
@@ -148,15 +150,13 @@ def page_context_from(
         value = (params.get(key) or "").strip()
         if value and len(value) <= SEGMENT_VALUE_MAX and value.isprintable():
             segment[key] = value
-    customer_id = (params.get("cid") or "").strip()
-    if len(customer_id) > CUSTOMER_ID_MAX_LENGTH or not customer_id.isprintable():
-        customer_id = ""
+    customer_token = customer_token_from_params(params, max_id_length=CUSTOMER_ID_MAX_LENGTH)
     return PageContext(
         language=language,
         mode=mode,
         channel=channel,
         segment=segment,
-        customer_id=customer_id or None,
+        customer_token=customer_token,
     )
 
 

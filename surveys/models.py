@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from touchpoints.models import Language, Touchpoint
@@ -118,6 +119,9 @@ class Response(models.Model):
     segment = models.JSONField(_("segment attributes"), default=dict, blank=True)
     # Contact data (a contact item's answer) is only accepted when this is true.
     contact_consent = models.BooleanField(_("consented to be contacted"), default=False)
+    # When the row was written; submitted_at may lie up to 30 days earlier. The periodic sweep
+    # re-aggregates the days of recently received answers, whichever days they fall on.
+    received_at = models.DateTimeField(_("received at"), db_default=Now(), editable=False)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -128,7 +132,10 @@ class Response(models.Model):
                 fields=["touchpoint", "submission_id"], name="response_unique_submission"
             ),
         ]
-        indexes = [models.Index(fields=["touchpoint", "submitted_at"], name="response_tp_time")]
+        indexes = [
+            models.Index(fields=["touchpoint", "submitted_at"], name="response_tp_time"),
+            models.Index(fields=["received_at"], name="response_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.touchpoint} @ {self.submitted_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,12 @@
 """Reads for capture: the active survey of a touchpoint, a customer's responses, local days."""
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
 
 from touchpoints.models import Journey, Organisation, Phase, Touchpoint
 
@@ -85,15 +87,6 @@ def survey_active_for_key(*, public_key: str) -> ActiveSurvey | None:
         scale_max=scale_max,
         time_zone=time_zone,
         items=tuple(ItemSpec(id=r[0], kind=r[1], required=bool(r[2])) for r in rows),
-    )
-
-
-def survey_get_active(*, touchpoint_id: int) -> Survey | None:
-    """The active survey version of a touchpoint with its items, or None."""
-    return (
-        Survey.objects.filter(touchpoint_id=touchpoint_id, is_active=True)
-        .prefetch_related("items")
-        .first()
     )
 
 
@@ -293,3 +286,29 @@ def segment_sums(
         )
         for row in rows
     ]
+
+
+def touchpoint_days_received_since(*, since: datetime) -> dict[int, dict[date, set[int]]]:
+    """Touchpoints per local day of the responses received since `since`, per organisation.
+
+    {organisation id: {day in its time zone: {touchpoint ids}}}; an answer sent late (submitted
+    up to 30 days back) is found by when it arrived, not by the day it belongs to.
+    """
+    recent = Response.objects.filter(received_at__gte=since)
+    zones = recent.values_list(
+        "touchpoint__phase__journey__organisation_id",
+        "touchpoint__phase__journey__organisation__time_zone",
+    ).distinct()
+    found: dict[int, dict[date, set[int]]] = {}
+    for organisation_id, time_zone in zones:
+        rows = (
+            recent.filter(touchpoint__phase__journey__organisation_id=organisation_id)
+            .annotate(day=TruncDate("submitted_at", tzinfo=zoneinfo.ZoneInfo(time_zone)))
+            .values_list("day", "touchpoint_id")
+            .distinct()
+            .order_by()
+        )
+        days = found.setdefault(organisation_id, {})
+        for day, touchpoint_id in rows:
+            days.setdefault(day, set()).add(touchpoint_id)
+    return found

@@ -55,11 +55,11 @@ MAX_AGE = timedelta(days=30)
 
 SUBMISSION_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 PUBLIC_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CUSTOMER_KEY_RE = re.compile(r"[0-9a-f]{64}")
 # Control characters other than tab and newlines have no place in customer text.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 VALUE_KINDS = (Item.Kind.NPS, Item.Kind.OVERALL, Item.Kind.EFFORT)
-TEXT_KINDS = (Item.Kind.COMMENT, Item.Kind.CONTACT)
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ class SubmissionInput:
     channel: str
     language: str
     customer_id: str | None = None
+    # Already pseudonymised (from a signed customer-link token); used when customer_id is None.
+    customer_key: str | None = None
     submitted_at: datetime | None = None
     segment: dict[str, str] = field(default_factory=dict)
     contact_consent: bool = False
@@ -272,6 +274,23 @@ def _validate_customer_id(errors: dict[str, list[str]], value: object) -> str | 
     return customer_key_from_id(stripped) if stripped else None
 
 
+def _validated_customer_key(errors: dict[str, list[str]], value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _CUSTOMER_KEY_RE.fullmatch(value):
+        errors.setdefault("customer_key", []).append(_("Enter a valid customer key."))
+        return None
+    return value
+
+
+def _validate_contact_consent(errors: dict[str, list[str]], value: object) -> bool:
+    """The consent flag; anything but a boolean is an error."""
+    if not isinstance(value, bool):
+        errors["contact_consent"] = [_("Enter true or false.")]
+        return False
+    return value
+
+
 def _validate(
     submission: SubmissionInput, items: Mapping[int, ItemSpec], scale: tuple[int, int]
 ) -> _Clean:
@@ -282,14 +301,13 @@ def _validate(
         errors["channel"] = [
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(Response.Channel.values)}
         ]
-    if not isinstance(submission.contact_consent, bool):
-        errors["contact_consent"] = [_("Enter true or false.")]
-    answers = _validate_answers(
-        errors, submission.answers, items, scale, submission.contact_consent is True
-    )
+    contact_consent = _validate_contact_consent(errors, submission.contact_consent)
+    answers = _validate_answers(errors, submission.answers, items, scale, contact_consent)
     segment = _validate_segment(errors, submission.segment)
     submitted_at = _validate_submitted_at(errors, submission.submitted_at)
     customer_key = _validate_customer_id(errors, submission.customer_id)
+    if customer_key is None and submission.customer_id is None:
+        customer_key = _validated_customer_key(errors, submission.customer_key)
     if errors:
         raise ApplicationError(_("The submission is invalid."), fields=errors)
     return _Clean(

@@ -7,7 +7,6 @@ logged; a short in-process pause stops each request from waiting for a dead cach
 
 import hashlib
 import hmac
-import ipaddress
 import logging
 import math
 import threading
@@ -20,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+
+from cxmonitor.client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -79,26 +80,8 @@ def client_ip_hash(client_ip: str) -> str:
 
 
 def client_ip_from_request(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the right-most address our own PROXY_COUNT proxies put in X-Forwarded-For.
-
-    Entries left of the trusted proxies' part are written by the client and are never believed.
-    """
-    remote = str(request.META.get("REMOTE_ADDR", "") or "")
-    proxies = int(getattr(settings, "PROXY_COUNT", 0) or 0)
-    if proxies <= 0:
-        return remote
-    forwarded = [
-        part.strip()
-        for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
-        if part.strip()
-    ]
-    if len(forwarded) < proxies:
-        return remote
-    candidate = forwarded[-proxies]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
+    """The client address the lockout uses too (PROXY_COUNT honoured)."""
+    return client_address(request)
 
 
 def _wait(count: int, limit: int, start: int, window: int, now: float) -> int | None:
@@ -148,6 +131,11 @@ def _count_redis(backend: RedisCache, counters: list[tuple[str, int, int]]) -> l
     return [int(value) for value in pipe.execute()[1::2]]
 
 
+def _touchpoint_key(public_key: str) -> str:
+    # Hashed too: unknown keys from the wire never become raw cache keys.
+    return f"rl:tp:{hashlib.sha256(public_key.encode('utf-8', 'replace')).hexdigest()[:32]}"
+
+
 def rate_limit_check(*, client_ip: str, public_key: str) -> int | None:
     """Seconds to wait when this client or touchpoint is over its limit, else None (fail open)."""
     if not cache_breaker.available():
@@ -157,8 +145,7 @@ def rate_limit_check(*, client_ip: str, public_key: str) -> int | None:
     ip_start = int(now // ip_window) * ip_window
     tp_start = int(now // tp_window) * tp_window
     ip_key = f"rl:ip:{client_ip_hash(client_ip)}"
-    # The touchpoint key is hashed too: unknown keys from the wire never become raw cache keys.
-    tp_key = f"rl:tp:{hashlib.sha256(public_key.encode('utf-8', 'replace')).hexdigest()[:32]}"
+    tp_key = _touchpoint_key(public_key)
     backend = caches["default"]
     try:
         if isinstance(backend, RedisCache):
@@ -184,3 +171,22 @@ def rate_limit_check(*, client_ip: str, public_key: str) -> int | None:
         cache_breaker.failed()
         logger.warning("rate limits not counted: cache unavailable (failing open)", exc_info=True)
         return None
+
+
+def touchpoint_budget_refund(*, public_key: str, counted_at: float) -> None:
+    """Give back a request's count in its touchpoint's window: it was refused or not stored.
+
+    Only validated, stored answers use up a touchpoint's budget, so a burst of bad requests or
+    of requests failed by a database outage does not lock the touchpoint afterwards.
+    """
+    if not public_key or not cache_breaker.available():
+        return
+    _, (_, tp_window) = _rates()
+    tp_start = int(counted_at // tp_window) * tp_window
+    try:
+        caches["default"].decr(f"{_touchpoint_key(public_key)}:{tp_start}")
+    except ValueError:
+        pass  # the window is over and its counter gone
+    except Exception:
+        cache_breaker.failed()
+        logger.warning("rate-limit count not given back: cache unavailable", exc_info=True)

@@ -27,6 +27,7 @@ from cxmonitor.http import HtmxHttpRequest
 from touchpoints.models import Touchpoint
 from touchpoints.selectors import touchpoint_get_public
 
+from .customer_links import customer_key_from_token
 from .forms import (
     HONEYPOT_FIELD,
     MIN_FILL_SECONDS,
@@ -120,7 +121,7 @@ def _respond(
     # Each rendering carries its own submission id: a cached copy would merge two customers.
     response["Cache-Control"] = "no-store"
     if origins:
-        response.xframe_options_exempt = True  # type: ignore[attr-defined]
+        response.xframe_options_exempt = True
     return response
 
 
@@ -251,7 +252,7 @@ def _submit(request: HtmxHttpRequest, *, target: _Target, page: PageContext) -> 
         answers=form.answers(),
         channel=page.channel,
         language=page.language,
-        customer_id=page.customer_id,
+        customer_key=customer_key_from_token(page.customer_token),
         segment=dict(page.segment),
         contact_consent=bool(form.cleaned_data.get("contact_consent")),
     )
@@ -325,7 +326,7 @@ def _embed_source_cached() -> bytes:
 
 def _embed_source_read() -> bytes:
     path = finders.find(EMBED_SOURCE)
-    if not path or isinstance(path, list):
+    if not path:
         raise Http404("embed.js is missing")
     with open(path, "rb") as source:
         return source.read()

@@ -41,7 +41,7 @@ def require_postgres(db: Any) -> None:
 
 @pytest.fixture
 def redis_url() -> str:
-    url = settings.REDIS_URL
+    url: str = settings.REDIS_URL
     if not url:
         pytest.skip("needs Redis: set REDIS_URL=redis://...")
     import redis

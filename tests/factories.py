@@ -7,13 +7,17 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from surveys.models import Answer, Item, Response, Survey
-from touchpoints.models import Department, Journey, Membership, Organisation, Phase, Touchpoint
-from touchpoints.services import (
+from touchpoints.models import (
     CONSULTANTS_GROUP,
     MANAGERS_GROUP,
-    journey_create,
-    roles_sync,
+    Department,
+    Journey,
+    Membership,
+    Organisation,
+    Phase,
+    Touchpoint,
 )
+from touchpoints.services import journey_create, roles_sync
 
 _seq = itertools.count(1)
 

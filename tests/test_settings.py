@@ -87,3 +87,15 @@ def test_redis_url_switches_broker_and_cache() -> None:
         "False",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_production_refuses_the_published_development_secrets() -> None:
+    from cxmonitor.settings import _DEV_CUSTOMER_KEY_SECRET, _DEV_SECRET_KEY
+
+    for name, value in (
+        ("SECRET_KEY", _DEV_SECRET_KEY),
+        ("CUSTOMER_KEY_SECRET", _DEV_CUSTOMER_KEY_SECRET),
+    ):
+        result = _manage("check", "--deploy", env={**PROD_ENV, name: value})
+        assert result.returncode != 0, name
+        assert "not the development keys" in result.stderr, name

@@ -42,13 +42,13 @@ def department_label(department: Department) -> str:
     return f"{department.organisation} · {department.name}"
 
 
-class PhaseChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class PhaseChoiceField(forms.ModelChoiceField[Phase]):
+    def label_from_instance(self, obj: Phase) -> str:
         return phase_label(obj)
 
 
-class DepartmentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class DepartmentChoiceField(forms.ModelChoiceField[Department]):
+    def label_from_instance(self, obj: Department) -> str:
         return department_label(obj)
 
 
@@ -88,13 +88,13 @@ class DepartmentListFilter(admin.RelatedFieldListFilter):
         return [(dept.pk, department_label(dept)) for dept in department_choices()]
 
 
-class DepartmentInline(admin.TabularInline):
+class DepartmentInline(admin.TabularInline[Department, Organisation]):
     model = Department
     fields = ("name", "notification_email")
     extra = 0
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Organisation]):
     model = Membership
     autocomplete_fields = ("user",)
     extra = 0
@@ -103,7 +103,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ("name", "slug", "time_zone", "default_language", "department_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -118,14 +118,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ("name", "organisation", "notification_email")
     list_filter = (("organisation", OrganisationListFilter),)
     search_fields = ("name", "notification_email", "organisation__name")
     list_select_related = ("organisation",)
 
 
-class PhaseInline(admin.TabularInline):
+class PhaseInline(admin.TabularInline[Phase, Journey]):
     model = Phase
     fields = ("order", "name_de", "name_en")
     ordering = ("order",)
@@ -133,7 +133,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Journey)
-class JourneyAdmin(admin.ModelAdmin):
+class JourneyAdmin(admin.ModelAdmin[Journey]):
     list_display = ("name", "organisation", "phase_count")
     list_filter = (("organisation", OrganisationListFilter),)
     search_fields = ("name", "organisation__name")
@@ -160,14 +160,14 @@ class JourneyAdmin(admin.ModelAdmin):
         return getattr(obj, "_phases", 0)
 
     def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+        self, request: HttpRequest, form: ModelForm[Journey], formsets: Any, change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
         if not change:
             phases_create_defaults(journey=form.instance)
 
 
-class TouchpointForm(forms.ModelForm):
+class TouchpointForm(forms.ModelForm[Touchpoint]):
     class Meta:
         model = Touchpoint
         fields = (
@@ -188,7 +188,7 @@ class TouchpointForm(forms.ModelForm):
 
 
 @admin.register(Touchpoint)
-class TouchpointAdmin(admin.ModelAdmin):
+class TouchpointAdmin(admin.ModelAdmin[Touchpoint]):
     form = TouchpointForm
     list_display = ("name", "organisation", "phase_display", "channel", "department", "is_active")
     list_filter = (
@@ -221,8 +221,8 @@ class TouchpointAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
     def formfield_for_foreignkey(
-        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField | None:
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name == "phase":
             kwargs.update(queryset=phase_choices(), form_class=PhaseChoiceField)
         elif db_field.name == "department":
@@ -316,7 +316,7 @@ class TouchpointAdmin(admin.ModelAdmin):
         )
 
 
-class ConsultantUserAdmin(UserAdmin):
+class ConsultantUserAdmin(UserAdmin[User]):
     """Consultants manage logins but cannot grant superuser status or raw permissions."""
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -7,6 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The two staff roles, as Django groups (created after migrate).
+CONSULTANTS_GROUP = "Consultants"
+MANAGERS_GROUP = "Managers"
+
 
 class Language(models.TextChoices):
     DE = "de", _("German")

@@ -5,8 +5,7 @@ from typing import TypeAlias
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
-from .models import Organisation, Touchpoint
-from .services import CONSULTANTS_GROUP
+from .models import CONSULTANTS_GROUP, Organisation, Touchpoint
 
 AnyUser: TypeAlias = User | AnonymousUser
 

@@ -5,10 +5,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from .models import Journey, Organisation, Phase
-
-CONSULTANTS_GROUP = "Consultants"
-MANAGERS_GROUP = "Managers"
+from .models import CONSULTANTS_GROUP, MANAGERS_GROUP, Journey, Organisation, Phase
 
 # (order, German, English): the default journey of the seeds.
 DEFAULT_PHASES: tuple[tuple[int, str, str], ...] = (

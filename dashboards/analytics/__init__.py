@@ -36,7 +36,6 @@ from .kpis import (
 )
 from .lags import CorrelationMatrix, LagResult, correlation_matrix, lagged_correlation
 from .monitoring import (
-    KPI_KEYS,
     ControlChart,
     Signal,
     chart_signals,
@@ -48,7 +47,6 @@ from .monitoring import (
 from .sums import PairedSums, ValueSums
 
 __all__ = [
-    "KPI_KEYS",
     "MAX_CONDITION",
     "MIN_LINKED",
     "SMALL_N",

@@ -19,14 +19,10 @@ from scipy import stats
 from dashboards.analytics import PairedSums, ValueSums
 from dashboards.analytics.changes import Comparison
 from dashboards.analytics.monitoring import control_chart
+from dashboards.analytics.vocabulary import Kpi
 
 Direction = Literal["down", "up"]
 
-KPI_SATISFACTION = "satisfaction"
-KPI_GAP = "gap"
-KPI_NPS = "nps"
-KPI_VOLUME = "volume"
-KPI_TOP2 = "top2"
 CONTROL_LIMITS = "control_limits"
 THRESHOLD = "threshold"
 SIGNIFICANT_DROP = "significant_drop"
@@ -102,28 +98,28 @@ def kpi_of_day(kpi: str, day: DayLike) -> tuple[float | None, int]:
 
 def kpi_of_period(kpi: str, days: Sequence[DayLike]) -> tuple[float | None, int]:
     """The KPI over several days (pooled answers; volume: responses per day) and its n."""
-    if kpi == KPI_VOLUME:
+    if kpi == Kpi.VOLUME:
         total = sum(d.responses for d in days)
         return (total / len(days) if days else None), total
-    if kpi == KPI_NPS:
+    if kpi == Kpi.NPS:
         v = ValueSums.sum_of(d.nps for d in days)
         n = v.promoters + v.passives + v.detractors
         return (100.0 * (v.promoters - v.detractors) / n if n else None), n
     sums = PairedSums.sum_of(d.paired for d in days)
     if sums.n == 0:
         return None, 0
-    if kpi == KPI_SATISFACTION:
+    if kpi == Kpi.SATISFACTION:
         return sums.sum_s / sums.n, sums.n
-    if kpi == KPI_GAP:
+    if kpi == Kpi.GAP:
         return sums.sum_gap / sums.n, sums.n
-    if kpi == KPI_TOP2:
+    if kpi == Kpi.TOP2:
         return sums.top2_s / sums.n, sums.n
     raise ValueError(f"unknown KPI {kpi!r}")
 
 
 def _allowed(kpi: str, direction: Direction) -> bool:
     # Volume matters both ways (a spike is news too); every other KPI alerts on drops only.
-    return kpi == KPI_VOLUME or direction == "down"
+    return kpi == Kpi.VOLUME or direction == "down"
 
 
 def detect(
@@ -134,7 +130,7 @@ def detect(
     partial_last_day: the last day is still running (hourly evaluation); volume is not judged on
     an unfinished day.
     """
-    if not series or (partial_last_day and rule.kpi == KPI_VOLUME):
+    if not series or (partial_last_day and rule.kpi == Kpi.VOLUME):
         return None
     if rule.condition == CONTROL_LIMITS:
         return _control_limits(rule, series)
@@ -152,7 +148,7 @@ def _control_limits(rule: RuleSpec, series: Sequence[DayLike]) -> Breach | None:
     for day in window:
         value, n = kpi_of_day(rule.kpi, day)
         # Volume is a count: a quiet day is a value. Other KPIs need enough answers that day.
-        enough = rule.kpi == KPI_VOLUME or n >= rule.min_n
+        enough = rule.kpi == Kpi.VOLUME or n >= rule.min_n
         values.append(value if enough else None)
         counts.append(n if enough else 0)
     chart = control_chart(
@@ -162,7 +158,7 @@ def _control_limits(rule: RuleSpec, series: Sequence[DayLike]) -> Breach | None:
         width=rule.width,
         baseline=max(0, len(values) - rule.period_days),
         # Mean-type KPIs: a thin day weighs less than a busy one.
-        counts=None if rule.kpi == KPI_VOLUME else counts,
+        counts=None if rule.kpi == Kpi.VOLUME else counts,
     )
     last = len(values) - 1
     direction = chart.direction(last)
@@ -195,17 +191,17 @@ def _control_limits(rule: RuleSpec, series: Sequence[DayLike]) -> Breach | None:
 
 def _answer_sums(kpi: str, day: DayLike) -> tuple[int, float, float]:
     """Count, sum and sum of squares of the per-answer score behind a mean-type KPI."""
-    if kpi == KPI_NPS:
+    if kpi == Kpi.NPS:
         v = day.nps
         # The NPS is the mean of a score of +100 (promoter), 0 (passive) or -100 (detractor).
         n = v.promoters + v.passives + v.detractors
         return n, 100.0 * (v.promoters - v.detractors), 10_000.0 * (v.promoters + v.detractors)
     p = day.paired
-    if kpi == KPI_SATISFACTION:
+    if kpi == Kpi.SATISFACTION:
         return p.n, float(p.sum_s), float(p.sumsq_s)
-    if kpi == KPI_GAP:
+    if kpi == Kpi.GAP:
         return p.n, float(p.sum_gap), float(p.sumsq_gap)
-    if kpi == KPI_TOP2:
+    if kpi == Kpi.TOP2:
         return p.n, float(p.top2_s), float(p.top2_s)
     raise ValueError(f"no per-answer score for KPI {kpi!r}")
 
@@ -248,7 +244,7 @@ def drop_test(
     daily counts as Poisson rates, widened the same way. Needs min_n answers in each period
     (volume: responses) and answers on at least half of each period's days.
     """
-    if rule.kpi == KPI_VOLUME:
+    if rule.kpi == Kpi.VOLUME:
         return _volume_drop(rule, before, recent)
     a = [_answer_sums(rule.kpi, d) for d in before]
     b = [_answer_sums(rule.kpi, d) for d in recent]

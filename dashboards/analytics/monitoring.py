@@ -46,6 +46,7 @@ from typing import Literal
 
 from .kpis import nps_kpi
 from .sums import PairedSums, ValueSums
+from .vocabulary import Kpi
 
 Method = Literal["ewma", "shewhart"]
 Direction = Literal["up", "down"]
@@ -302,10 +303,6 @@ def signals(
     return out
 
 
-KPI_KEYS = ("satisfaction", "gap", "nps", "volume")
-"""Keys of the series `daily_kpis` builds; stable keys the UI translates."""
-
-
 def daily_kpis(
     *,
     paired: Sequence[PairedSums],
@@ -317,10 +314,10 @@ def daily_kpis(
     if not len(paired) == len(nps) == len(responses):
         raise ValueError("paired, nps and responses must cover the same days")
     return {
-        "satisfaction": [p.sum_s / p.n if p.n else None for p in paired],
-        "gap": [p.sum_gap / p.n if p.n else None for p in paired],
-        "nps": [nps_kpi(v).value for v in nps],
-        "volume": [float(r) for r in responses],
+        Kpi.SATISFACTION: [p.sum_s / p.n if p.n else None for p in paired],
+        Kpi.GAP: [p.sum_gap / p.n if p.n else None for p in paired],
+        Kpi.NPS: [nps_kpi(v).value for v in nps],
+        Kpi.VOLUME: [float(r) for r in responses],
     }
 
 
@@ -332,7 +329,7 @@ def daily_counts(
         raise ValueError("paired and nps must cover the same days")
     paired_n: list[int | None] = [p.n for p in paired]
     return {
-        "satisfaction": paired_n,
-        "gap": list(paired_n),
-        "nps": [v.promoters + v.passives + v.detractors for v in nps],
+        Kpi.SATISFACTION: paired_n,
+        Kpi.GAP: list(paired_n),
+        Kpi.NPS: [v.promoters + v.passives + v.detractors for v in nps],
     }

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import admin
-from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -17,12 +16,10 @@ from dashboards.monitoring.models import (
     FollowUp,
     WebhookEndpoint,
 )
-from dashboards.monitoring.services import alert_rules_create_defaults
-from touchpoints.models import Organisation
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(admin.ModelAdmin[AlertRule]):
     list_display = (
         "name",
         "organisation",
@@ -79,14 +76,14 @@ class AlertRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     list_display = ("name", "organisation", "url", "is_active")
     list_filter = ("organisation", "is_active")
     search_fields = ("name", "url")
     list_select_related = ("organisation",)
 
 
-class AlertDeliveryInline(admin.TabularInline):
+class AlertDeliveryInline(admin.TabularInline[AlertDelivery, Alert]):
     model = AlertDelivery
     fields = ("created_at", "channel", "target", "attempt", "status", "response_code", "error")
     readonly_fields = fields
@@ -97,7 +94,7 @@ class AlertDeliveryInline(admin.TabularInline):
         return False
 
 
-class AlertCommentInline(admin.TabularInline):
+class AlertCommentInline(admin.TabularInline[AlertComment, Alert]):
     model = AlertComment
     fields = ("created_at", "author", "text")
     readonly_fields = fields
@@ -109,7 +106,7 @@ class AlertCommentInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(admin.ModelAdmin[Alert]):
     """Alerts are written by the evaluation and handled on the alerts page; here read-only."""
 
     list_display = ("day", "touchpoint", "kpi", "direction", "value", "status", "organisation")
@@ -127,7 +124,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(admin.ModelAdmin[FollowUp]):
     list_display = ("due_date", "touchpoint", "department", "status", "nps", "worst_gap")
     list_filter = ("organisation", "status", "department")
     list_select_related = ("touchpoint", "department")
@@ -151,26 +148,8 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigestSubscription)
-class DigestSubscriptionAdmin(admin.ModelAdmin):
+class DigestSubscriptionAdmin(admin.ModelAdmin[DigestSubscription]):
     list_display = ("user", "is_active", "last_week_end")
     list_filter = ("is_active",)
     search_fields = ("user__username", "user__email")
     raw_id_fields = ("user",)
-
-
-# A new organisation starts with the default alert rules. touchpoints cannot import dashboards
-# (apps depend one way), so its organisation admin is extended from here.
-_organisation_admin = admin.site._registry.get(Organisation)
-if _organisation_admin is not None:
-    _OrganisationAdminBase: Any = type(_organisation_admin)
-
-    class OrganisationAdmin(_OrganisationAdminBase):  # type: ignore[valid-type,misc]
-        def save_related(
-            self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
-        ) -> None:
-            super().save_related(request, form, formsets, change)
-            if not change:
-                alert_rules_create_defaults(organisation=form.instance)
-
-    admin.site.unregister(Organisation)
-    admin.site.register(Organisation, OrganisationAdmin)

@@ -6,8 +6,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cxmonitor.outbound import target_problem
+from dashboards.analytics.vocabulary import ALERT_KPIS, kpi_label
 from surveys.models import Response
 from touchpoints.models import Department, Organisation, Phase, Touchpoint
 
@@ -16,12 +19,10 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Kpi(models.TextChoices):
-    SATISFACTION = "satisfaction", _("satisfaction")
-    GAP = "gap", _("gap")
-    NPS = "nps", _("NPS")
-    VOLUME = "volume", _("volume")
-    TOP2 = "top2", _("top-two-box satisfaction")
+def alert_kpi_choices() -> list[tuple[str, str]]:
+    """The KPIs a rule can watch, labelled in the active language (evaluated when listed)."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return [(kpi.value, kpi_label(kpi, language)) for kpi in ALERT_KPIS]
 
 
 class Condition(models.TextChoices):
@@ -54,6 +55,12 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # Refused at save; the delivery checks again before every send (DNS can change).
+        problem = target_problem(self.url) if self.url else None
+        if problem:
+            raise ValidationError({"url": problem})
+
 
 class AlertRule(models.Model):
     """When a touchpoint's KPI breaches a condition, an alert goes to the owning department."""
@@ -78,7 +85,7 @@ class AlertRule(models.Model):
         related_name="alert_rules",
         help_text=_("Only this touchpoint (empty: all)."),
     )
-    kpi = models.CharField(_("KPI"), max_length=16, choices=Kpi.choices)
+    kpi = models.CharField(_("KPI"), max_length=16, choices=alert_kpi_choices)
     condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices)
     threshold = models.FloatField(
         _("threshold"),
@@ -197,7 +204,7 @@ class Alert(models.Model):
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="alerts")
     # Rules with alerts are deactivated, not deleted: the history stays.
     rule = models.ForeignKey(AlertRule, on_delete=models.RESTRICT, related_name="alerts")
-    kpi = models.CharField(_("KPI"), max_length=16, choices=Kpi.choices)
+    kpi = models.CharField(_("KPI"), max_length=16, choices=alert_kpi_choices)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
     value = models.FloatField(_("observed value"))
     expected = models.FloatField(_("expected value"), null=True, blank=True)

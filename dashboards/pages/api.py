@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from cxmonitor.errors import ApplicationError
 from dashboards.analytics import SMALL_N, Estimate, nps_kpi, paired_kpis
+from dashboards.pages.exports import spreadsheet_safe
 from dashboards.statistics.selectors.export import EXPORT_COLUMNS, answer_export_rows
 from dashboards.statistics.selectors.kpis import TouchpointPeriod, kpi_rollup
 from touchpoints.models import Organisation
@@ -26,15 +27,14 @@ from touchpoints.selectors import organisation_list_for_user, user_is_consultant
 # Longest period one KPI request may span: three years (with a leap day).
 MAX_PERIOD_DAYS = 3 * 365 + 1
 # Cells a spreadsheet would run as a formula; such cells get a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class _DatedQuery(serializers.Serializer):
+class _DatedQuery(serializers.Serializer[Any]):
     """Query parameters `from` and `to` (a Python keyword, hence declared in get_fields)."""
 
     date_required = True
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         required = self.date_required
         return {
@@ -54,14 +54,25 @@ class _DatedQuery(serializers.Serializer):
         return attrs
 
 
-def _query(serializer: serializers.Serializer) -> dict[str, Any]:
-    """Validated query parameters, or a 400 with a message per field."""
-    if not serializer.is_valid():
+def _query(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
+    """Validated query parameters, or a 400 with a message per field.
+
+    A parameter given empty (`?touchpoint=`) is an error, not a silent "all": a client that
+    meant a value must learn that it sent none.
+    """
+    raw = serializer.initial_data
+    values = raw.getlist if hasattr(raw, "getlist") else lambda key: [raw.get(key)]
+    empty: dict[str, list[str]] = {
+        str(key): [_("Give a value or leave the parameter out.")]
+        for key in serializer.fields
+        if key in raw and not any(str(value or "").strip() for value in values(key))
+    }
+    if not serializer.is_valid() or empty:
         fields = {
             key: [str(message) for message in messages]
             for key, messages in serializer.errors.items()
         }
-        raise ApplicationError(_("Invalid query parameters."), fields=fields)
+        raise ApplicationError(_("Invalid query parameters."), fields={**fields, **empty})
     return dict(serializer.validated_data)
 
 
@@ -79,7 +90,7 @@ def _organisations(request: Request, slug: str | None) -> list[Organisation]:
     return list(organisations)
 
 
-class _EstimateSerializer(serializers.Serializer):
+class _EstimateSerializer(serializers.Serializer[Any]):
     mean = serializers.FloatField(allow_null=True, help_text="Null when there are no answers.")
     ci = serializers.ListField(
         child=serializers.FloatField(),
@@ -90,7 +101,7 @@ class _EstimateSerializer(serializers.Serializer):
     )
 
 
-class _NpsSerializer(serializers.Serializer):
+class _NpsSerializer(serializers.Serializer[Any]):
     value = serializers.FloatField(allow_null=True, help_text="-100..100; null without answers.")
     ci = serializers.ListField(
         child=serializers.FloatField(),
@@ -102,7 +113,7 @@ class _NpsSerializer(serializers.Serializer):
     n = serializers.IntegerField()
 
 
-class _ItemKpiSerializer(serializers.Serializer):
+class _ItemKpiSerializer(serializers.Serializer[Any]):
     item = serializers.IntegerField(help_text="Item id.")
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     n = serializers.IntegerField(help_text="Answers in the period.")
@@ -111,7 +122,7 @@ class _ItemKpiSerializer(serializers.Serializer):
     gap = _EstimateSerializer(help_text="Satisfaction minus expectation (paired difference).")
 
 
-class _TouchpointKpiSerializer(serializers.Serializer):
+class _TouchpointKpiSerializer(serializers.Serializer[Any]):
     touchpoint = serializers.CharField(help_text="The touchpoint's public key.")
     name = serializers.CharField()
     phase = serializers.CharField(help_text="Phase name in the request's language.")
@@ -130,7 +141,7 @@ class _KpiOutputSerializer(_DatedQuery):
     touchpoints = _TouchpointKpiSerializer(many=True)
 
 
-class _ErrorSerializer(serializers.Serializer):
+class _ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     errors = serializers.DictField(  # type: ignore[assignment]  # a field, not .errors
         child=serializers.ListField(child=serializers.CharField()), required=False
@@ -254,18 +265,11 @@ class _EchoBuffer:
         return value
 
 
-def _safe(cell: Any) -> Any:
-    """Neutralise spreadsheet formulas (CSV injection) in text cells."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
-        return "'" + cell
-    return cell
-
-
 def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
     writer = csv.writer(_EchoBuffer())
     yield writer.writerow(EXPORT_COLUMNS)
     for row in rows:
-        yield writer.writerow([_safe(cell) for cell in row])
+        yield writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
 class ResponseExportApi(APIView):

@@ -24,7 +24,7 @@ class Asset:
 
 def plotly_version() -> str:
     """The version segment of the immutable URL (the plotly package's version)."""
-    return plotly.__version__
+    return str(plotly.__version__)
 
 
 @cache

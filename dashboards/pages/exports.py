@@ -6,8 +6,9 @@ cells that a spreadsheet would read as a formula are prefixed with an apostrophe
 
 import csv
 import io
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -15,16 +16,29 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dashboards.pages.builders.dashboard import Tile
-from dashboards.pages.forms import Filters
+from dashboards.pages.filters import Filters
 from touchpoints.models import Organisation
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A cell a spreadsheet reads as a formula: "=", "@" and control characters always; a leading sign
+# unless the rest is a plain identifier (a public key such as "-HKhX_9" stays as it is).
+T = TypeVar("T")
+
+FORMULA_START = ("=", "@", "\t", "\r", "\n")
+SIGNED_IDENTIFIER = re.compile(r"[+-][\w-]*[A-Za-z_][\w-]*")
+SIGNED_NUMBER = re.compile(r"[+-]\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe_text(value: str) -> str:
-    """Text that no spreadsheet evaluates as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+def spreadsheet_safe(cell: T) -> T | str:
+    """A cell that no spreadsheet evaluates (CSV/formula injection); non-text passes unchanged."""
+    if not isinstance(cell, str) or not cell:
+        return cell
+    if cell.startswith(FORMULA_START):
+        return "'" + cell
+    signed = cell[0] in "+-"
+    if signed and (SIGNED_NUMBER.fullmatch(cell) or not SIGNED_IDENTIFIER.fullmatch(cell)):
+        return "'" + cell
+    return cell
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -69,10 +83,10 @@ def row(tile: Tile) -> list[Any]:
     """One table row: text made safe, numbers rounded but kept numeric."""
     k = tile.kpis
     return [
-        safe_text(tile.phase_name),
-        safe_text(tile.name),
+        spreadsheet_safe(tile.phase_name),
+        spreadsheet_safe(tile.name),
         tile.channel,
-        safe_text(tile.department),
+        spreadsheet_safe(tile.department),
         tile.responses,
         k.n,
         _round(k.expectation.value, 3),

@@ -1,7 +1,10 @@
 """Numbers for people, in the active language (German decimal comma, a real minus sign)."""
 
+from django.conf import settings
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
+
+from dashboards.analytics import vocabulary
 
 MINUS = "\u2212"
 DASH = "–"
@@ -40,14 +43,8 @@ def interval(ci: tuple[float, float] | None, digits: int = 1) -> str:
 
 
 def kpi_label(kpi: str) -> str:
-    """A KPI key (satisfaction, gap, nps, volume, expectation) in the active language."""
-    return {
-        "satisfaction": _("Satisfaction"),
-        "gap": _("Gap"),
-        "nps": _("NPS"),
-        "volume": _("Volume"),
-        "expectation": _("Expectation"),
-    }.get(kpi, kpi)
+    """A KPI key in the active language, as a heading or label."""
+    return vocabulary.kpi_label(kpi, get_language() or settings.LANGUAGE_CODE)
 
 
 def kpi_digits(kpi: str) -> int:

@@ -15,7 +15,9 @@ from django.http import Http404, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cxmonitor.errors import ApplicationError
+from dashboards.analytics.vocabulary import SERIES_KPIS
 from dashboards.pages.filters import DEFAULT_SORT, SORT_KEYS, AnalysisChoices, Filters
+from dashboards.pages.formatting import kpi_label
 from dashboards.pages.scope import OrgScope
 
 PERIODS: list[tuple[str, Any]] = [
@@ -31,12 +33,12 @@ MAX_PERIOD_DAYS = 731
 # Columns of the KPI table the server can sort by; "-" in front means descending.
 SORT_CHOICES = [(k, k) for k in SORT_KEYS] + [(f"-{k}", f"-{k}") for k in SORT_KEYS]
 
-KPI_CHOICES: list[tuple[str, Any]] = [
-    ("satisfaction", _("Satisfaction")),
-    ("gap", _("Gap")),
-    ("nps", _("NPS")),
-    ("volume", _("Volume")),
-]
+
+def series_kpi_choices() -> list[tuple[str, str]]:
+    """KPIs with a daily series, labelled in the active language (evaluated when listed)."""
+    return [(kpi.value, kpi_label(kpi)) for kpi in SERIES_KPIS]
+
+
 SCORE_CHOICES: list[tuple[str, Any]] = [
     ("", _("All scores")),
     ("detractor", _("Detractors (NPS 0–6)")),
@@ -144,12 +146,12 @@ class AnalysisForm(forms.Form):
     """Selections on the analysis page; touchpoints are addressed by their public key."""
 
     lag_a = forms.ChoiceField(label=_("Leading touchpoint"), required=False)
-    lag_a_kpi = forms.ChoiceField(label=_("KPI"), choices=KPI_CHOICES, required=False)
+    lag_a_kpi = forms.ChoiceField(label=_("KPI"), choices=series_kpi_choices, required=False)
     lag_b = forms.ChoiceField(label=_("Following touchpoint"), required=False)
-    lag_b_kpi = forms.ChoiceField(label=_("KPI"), choices=KPI_CHOICES, required=False)
+    lag_b_kpi = forms.ChoiceField(label=_("KPI"), choices=series_kpi_choices, required=False)
     trend = forms.ChoiceField(label=_("Touchpoint"), required=False)
-    trend_kpi = forms.ChoiceField(label=_("KPI"), choices=KPI_CHOICES, required=False)
-    corr_kpi = forms.ChoiceField(label=_("KPI"), choices=KPI_CHOICES, required=False)
+    trend_kpi = forms.ChoiceField(label=_("KPI"), choices=series_kpi_choices, required=False)
+    corr_kpi = forms.ChoiceField(label=_("KPI"), choices=series_kpi_choices, required=False)
     c_tp = forms.ChoiceField(label=_("Touchpoint"), required=False)
     c_phase = forms.TypedChoiceField(label=_("Phase"), coerce=int, empty_value=None, required=False)
     c_score = forms.ChoiceField(label=_("Score"), choices=SCORE_CHOICES, required=False)

@@ -52,7 +52,7 @@ TABLE_COLUMNS = (
 )
 
 
-class NoOrganisation(Exception):
+class NoOrganisationError(Exception):
     """The user belongs to no organisation yet."""
 
 
@@ -67,7 +67,7 @@ def _scope(request: HttpRequest) -> OrgScope:
     if choice.organisation is None:
         if slug or choice.organisations:
             raise Http404("unknown organisation")
-        raise NoOrganisation
+        raise NoOrganisationError
     return organisation_scope(choice=choice)
 
 
@@ -87,7 +87,7 @@ def _page_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except NoOrganisation:
+        except NoOrganisationError:
             return render(request, "dashboards/no_organisation.html", status=403)
         except ApplicationError as error:
             context = {"message": error.message, "errors": error.fields}

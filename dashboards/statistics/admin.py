@@ -1,16 +1,18 @@
 """Admin for consultants: the daily statistics and derived importance, read-only."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.statistics.models import DailyStat, TouchpointDay, TouchpointImportance
 
+_M = TypeVar("_M", bound=Model)
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     """Rows written by the aggregation only: viewable, never added, changed or deleted here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -24,7 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(DailyStat)
-class DailyStatAdmin(ReadOnlyAdmin):
+class DailyStatAdmin(ReadOnlyAdmin[DailyStat]):
     list_display = (
         "day",
         "touchpoint",
@@ -60,7 +62,7 @@ class DailyStatAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TouchpointDay)
-class TouchpointDayAdmin(ReadOnlyAdmin):
+class TouchpointDayAdmin(ReadOnlyAdmin[TouchpointDay]):
     list_display = ("day", "touchpoint", "responses", "comments", "linked", "computed_at")
     list_filter = (("touchpoint__phase__journey__organisation", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("touchpoint__name",)
@@ -71,7 +73,7 @@ class TouchpointDayAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TouchpointImportance)
-class TouchpointImportanceAdmin(ReadOnlyAdmin):
+class TouchpointImportanceAdmin(ReadOnlyAdmin[TouchpointImportance]):
     list_display = (
         "touchpoint",
         "organisation",

@@ -219,3 +219,27 @@ class TouchpointBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.touchpoint_id}/{self.start}+{self.size}"
+
+
+# The summed columns, in one place: aggregation writes them, blocks add them up, selectors read.
+DAILY_STAT_SUMS = (
+    "n",
+    "sum_e",
+    "sum_s",
+    "sumsq_e",
+    "sumsq_s",
+    "sum_es",
+    "sum_gap",
+    "sumsq_gap",
+    "top2_e",
+    "top2_s",
+    "sum_v",
+    "sumsq_v",
+    "top2_v",
+    "promoters",
+    "passives",
+    "detractors",
+)
+DAILY_STAT_HISTOGRAMS = ("hist_e", "hist_s", "hist_v")
+DAILY_STAT_FIELDS = DAILY_STAT_SUMS + DAILY_STAT_HISTOGRAMS
+TOUCHPOINT_DAY_SUMS = ("responses", "comments", "linked")

@@ -65,8 +65,9 @@ def sweep_recent() -> int:
 
 @shared_task(
     name="dashboards.recompute_recent",
-    time_limit=3600,
-    soft_time_limit=3300,
+    # Below the broker's visibility timeout (settings), or Redis would hand it out twice.
+    time_limit=600,
+    soft_time_limit=540,
     autoretry_for=TRANSIENT,
     retry_backoff=2,
     retry_backoff_max=120,

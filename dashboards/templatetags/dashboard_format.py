@@ -39,11 +39,6 @@ def kpi_value(value: float | None, kpi: str) -> str:
 
 
 @register.filter
-def kpi_signed(value: float | None, kpi: str) -> str:
-    return formatting.signed(value, formatting.kpi_digits(kpi))
-
-
-@register.filter
 def kpi_size(value: float | None, kpi: str) -> str:
     """The size of a change without its sign (the words say the direction)."""
     return formatting.num(None if value is None else abs(value), formatting.kpi_digits(kpi))

@@ -119,8 +119,13 @@ def celery_conf(**changes: Any) -> Iterator[Any]:
     """Change the Celery app's configuration for a block, then restore it and its pools."""
     from cxmonitor.celery import app
 
-    saved = {key: app.conf[key] for key in changes}
-    app.conf.update(changes)
+    # The app reads Django's CELERY_* settings; a namespaced key outranks the plain one, so both
+    # are set (and restored).
+    namespaced = {
+        f"CELERY_{k.upper()}": v for k, v in changes.items() if f"CELERY_{k.upper()}" in app.conf
+    }
+    saved = {key: app.conf[key] for key in [*changes, *namespaced]}
+    app.conf.update({**changes, **namespaced})
     _reset_celery_pools(app)
     try:
         yield app

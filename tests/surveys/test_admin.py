@@ -15,7 +15,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN = {"Accept-Language": "en"}
 
 
 def _management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, Any]:
@@ -99,7 +99,7 @@ def test_consultant_sees_response_pages_read_only(
     change = reverse("admin:surveys_response_change", args=[answered.pk])
 
     assert consultant_client.get(reverse("admin:surveys_response_changelist")).status_code == 200
-    page = consultant_client.get(change, **EN)
+    page = consultant_client.get(change, headers=EN)
 
     assert page.status_code == 200
     html = page.content.decode()
@@ -141,7 +141,7 @@ def test_response_changelist_filters_and_has_no_n_plus_one(
     filtered = consultant_client.get(
         url,
         {
-            "touchpoint__phase__journey__organisation__id__exact": org.pk,
+            "touchpoint__phase__journey__organisation__id__exact": str(org.pk),
             "channel__exact": "qr",
             "language__exact": "en",
         },
@@ -214,7 +214,7 @@ def test_second_active_survey_is_a_form_error_not_a_500(
         **_management("items"),
     }
 
-    response = consultant_client.post(reverse("admin:surveys_survey_add"), data, **EN)
+    response = consultant_client.post(reverse("admin:surveys_survey_add"), data, headers=EN)
 
     assert response.status_code == 200
     form = response.context["adminform"].form

@@ -1,6 +1,7 @@
 """CORS on the responses API: only a touchpoint's own allowed origins, never with credentials."""
 
 import pytest
+from django.test import Client
 
 from .capture_support import API_URL, api_payload, make_setup, post
 
@@ -11,7 +12,7 @@ BLOG = "https://blog.example.org"
 EVIL = "https://evil.example.net"
 
 
-def test_allowed_origin_gets_the_header_on_success_and_on_error(client) -> None:
+def test_allowed_origin_gets_the_header_on_success_and_on_error(client: Client) -> None:
     setup = make_setup(origins=f"{SHOP}\n{BLOG}")
     ok = post(client, api_payload(setup), HTTP_ORIGIN=SHOP)
     bad = post(client, api_payload(setup, language="xx"), HTTP_ORIGIN=BLOG)
@@ -23,7 +24,7 @@ def test_allowed_origin_gets_the_header_on_success_and_on_error(client) -> None:
         assert not answer.has_header("Access-Control-Allow-Credentials")
 
 
-def test_origin_of_another_touchpoint_or_unknown_origin_gets_no_header(client) -> None:
+def test_origin_of_another_touchpoint_or_unknown_origin_gets_no_header(client: Client) -> None:
     setup = make_setup(origins=SHOP)
     make_setup(origins=BLOG)
     other = post(client, api_payload(setup), HTTP_ORIGIN=BLOG)
@@ -33,14 +34,14 @@ def test_origin_of_another_touchpoint_or_unknown_origin_gets_no_header(client) -
     assert not evil.has_header("Access-Control-Allow-Origin")
 
 
-def test_unknown_touchpoint_gives_no_cors_hint(client) -> None:
+def test_unknown_touchpoint_gives_no_cors_hint(client: Client) -> None:
     setup = make_setup(origins=SHOP)
     answer = post(client, api_payload(setup, touchpoint="unknownKey000000"), HTTP_ORIGIN=SHOP)
     assert answer.status_code == 404
     assert not answer.has_header("Access-Control-Allow-Origin")
 
 
-def test_preflight_allows_origins_of_active_touchpoints_only(client) -> None:
+def test_preflight_allows_origins_of_active_touchpoints_only(client: Client) -> None:
     make_setup(origins=SHOP)
     closed = make_setup(origins=BLOG)
     closed.touchpoint.is_active = False
@@ -60,7 +61,7 @@ def test_preflight_allows_origins_of_active_touchpoints_only(client) -> None:
         assert not refused.has_header("Access-Control-Allow-Origin")
 
 
-def test_errors_before_the_touchpoint_is_known_use_the_preflight_rule(client) -> None:
+def test_errors_before_the_touchpoint_is_known_use_the_preflight_rule(client: Client) -> None:
     make_setup(origins=SHOP)
     unreadable = post(client, b"{nope", HTTP_ORIGIN=SHOP)
     wrong_type = post(client, "x", content_type="text/plain", HTTP_ORIGIN=EVIL)
@@ -69,7 +70,7 @@ def test_errors_before_the_touchpoint_is_known_use_the_preflight_rule(client) ->
     assert not wrong_type.has_header("Access-Control-Allow-Origin")
 
 
-def test_origin_comparison_is_case_insensitive_but_exact(client) -> None:
+def test_origin_comparison_is_case_insensitive_but_exact(client: Client) -> None:
     setup = make_setup(origins="https://Shop.Example.com")
     same = post(client, api_payload(setup), HTTP_ORIGIN="https://shop.example.com")
     with_port = post(client, api_payload(setup), HTTP_ORIGIN="https://shop.example.com:8443")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -140,7 +140,7 @@ def fuzz_setup() -> Setup:
     return make_setup(origins="https://shop.example.com")
 
 
-def test_random_api_payloads_never_give_a_500(client, fuzz_setup: Setup) -> None:
+def test_random_api_payloads_never_give_a_500(client: Client, fuzz_setup: Setup) -> None:
     @FUZZ
     @given(body=payloads(fuzz_setup))
     def run(body: Any) -> None:
@@ -160,7 +160,7 @@ def test_random_api_payloads_never_give_a_500(client, fuzz_setup: Setup) -> None
     run()
 
 
-def test_random_bytes_never_give_a_500(client, fuzz_setup: Setup) -> None:
+def test_random_bytes_never_give_a_500(client: Client, fuzz_setup: Setup) -> None:
     @FUZZ
     @given(
         raw=st.binary(max_size=300),
@@ -220,7 +220,7 @@ def test_random_service_inputs_give_a_result_or_an_application_error(fuzz_setup:
     run()
 
 
-def test_any_text_in_echoed_places_never_gives_a_500(client, fuzz_setup: Setup) -> None:
+def test_any_text_in_echoed_places_never_gives_a_500(client: Client, fuzz_setup: Setup) -> None:
     """Unknown keys and bad choices are named in the errors; no text may break that."""
     from .capture_support import api_payload
 

@@ -1,9 +1,11 @@
 """POST /api/v1/responses/: each status code the contract promises, and no write on any failure."""
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import pytest
+from django.test import Client
 
 from surveys.models import Answer, Response
 
@@ -19,10 +21,10 @@ def refused(client: Any, body: Any, status: int, **extra: Any) -> dict[str, Any]
     assert answer.status_code == status, answer.content
     assert counts() == before
     assert answer["Content-Type"] == "application/json"
-    return answer.json()
+    return cast(dict[str, Any], answer.json())
 
 
-def test_valid_post_is_201_with_id(client) -> None:
+def test_valid_post_is_201_with_id(client: Client) -> None:
     setup = make_setup()
     body = api_payload(setup, customer_id="CRM-1", segment={"campaign": "spring"})
     answer = post(client, body)
@@ -39,11 +41,11 @@ def test_valid_post_is_201_with_id(client) -> None:
     assert not answer.has_header("Access-Control-Allow-Credentials")
 
 
-def test_channel_and_submitted_at_are_taken_from_the_body(client) -> None:
+def test_channel_and_submitted_at_are_taken_from_the_body(client: Client) -> None:
     from django.utils import timezone
 
     setup = make_setup()
-    when = (timezone.now() - timezone.timedelta(hours=3)).replace(microsecond=0)
+    when = (timezone.now() - timedelta(hours=3)).replace(microsecond=0)
     body = api_payload(setup, channel="kiosk", submitted_at=when.isoformat(), language="en")
     answer = post(client, body)
     assert answer.status_code == 201
@@ -85,7 +87,7 @@ def test_channel_and_submitted_at_are_taken_from_the_body(client) -> None:
         (lambda b, s: b.update(contact_consent="true"), "contact_consent"),
     ],
 )
-def test_bad_body_is_400_with_message_per_field(client, mutate: Any, field: Any) -> None:
+def test_bad_body_is_400_with_message_per_field(client: Client, mutate: Any, field: Any) -> None:
     setup = make_setup()
     body = api_payload(setup)
     mutate(body, setup)
@@ -111,14 +113,14 @@ def test_bad_body_is_400_with_message_per_field(client, mutate: Any, field: Any)
         b'{"touchpoint": "x", "submission_id": "\\udc00"}',  # ... or a value
     ],
 )
-def test_malformed_or_non_object_json_is_400(client, raw: bytes) -> None:
+def test_malformed_or_non_object_json_is_400(client: Client, raw: bytes) -> None:
     make_setup()
     # The test client drops the content type of an empty body; a real client may well send it.
     data = refused(client, raw, 400, CONTENT_TYPE="application/json")
     assert data["detail"] and data["errors"]
 
 
-def test_escaped_surrogate_pair_is_fine(client) -> None:
+def test_escaped_surrogate_pair_is_fine(client: Client) -> None:
     setup = make_setup()
     body = json.dumps(api_payload(setup)).replace("Freundlich", "\\ud83d\\ude00 Freundlich")
     answer = post(client, body)
@@ -128,12 +130,12 @@ def test_escaped_surrogate_pair_is_fine(client) -> None:
     )
 
 
-def test_deeply_nested_json_is_400_not_500(client) -> None:
+def test_deeply_nested_json_is_400_not_500(client: Client) -> None:
     make_setup()
     refused(client, b"[" * 5000 + b"]" * 5000, 400)
 
 
-def test_unknown_touchpoint_is_404_and_says_the_same_as_a_random_key(client) -> None:
+def test_unknown_touchpoint_is_404_and_says_the_same_as_a_random_key(client: Client) -> None:
     setup = make_setup()
     other_org = make_setup()
     other_org.touchpoint.delete()  # existed once elsewhere
@@ -143,7 +145,7 @@ def test_unknown_touchpoint_is_404_and_says_the_same_as_a_random_key(client) -> 
     assert a == b == c == {"detail": a["detail"]}
 
 
-def test_inactive_touchpoint_or_no_active_survey_is_410(client) -> None:
+def test_inactive_touchpoint_or_no_active_survey_is_410(client: Client) -> None:
     inactive = make_setup()
     inactive.touchpoint.is_active = False
     inactive.touchpoint.save()
@@ -155,19 +157,19 @@ def test_inactive_touchpoint_or_no_active_survey_is_410(client) -> None:
     refused(client, api_payload(closed), 410)
 
 
-def test_body_above_16_kb_is_413(client) -> None:
+def test_body_above_16_kb_is_413(client: Client) -> None:
     setup = make_setup()
     body = api_payload(setup)
     body["answers"][3]["text"] = "x" * 17000
     refused(client, body, 413)
 
 
-def test_declared_length_above_16_kb_is_413_before_reading(client) -> None:
+def test_declared_length_above_16_kb_is_413_before_reading(client: Client) -> None:
     setup = make_setup()
     refused(client, api_payload(setup), 413, CONTENT_LENGTH="16385")
 
 
-def test_body_of_exactly_16_kb_is_read(client) -> None:
+def test_body_of_exactly_16_kb_is_read(client: Client) -> None:
     setup = make_setup()
     body = api_payload(setup)
     # pad with whitespace (valid JSON) to the limit
@@ -181,19 +183,19 @@ def test_body_of_exactly_16_kb_is_read(client) -> None:
     "content_type",
     ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""],
 )
-def test_non_json_content_type_is_415(client, content_type: str) -> None:
+def test_non_json_content_type_is_415(client: Client, content_type: str) -> None:
     setup = make_setup()
     refused(client, json.dumps(api_payload(setup)), 415, content_type=content_type)
 
 
-def test_json_with_charset_is_accepted(client) -> None:
+def test_json_with_charset_is_accepted(client: Client) -> None:
     setup = make_setup()
     answer = post(client, api_payload(setup), content_type="application/json; charset=utf-8")
     assert answer.status_code == 201
 
 
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "head"])
-def test_other_methods_are_405_and_write_nothing(client, method: str) -> None:
+def test_other_methods_are_405_and_write_nothing(client: Client, method: str) -> None:
     make_setup()
     before = counts()
     answer = getattr(client, method)(API_URL)
@@ -201,13 +203,13 @@ def test_other_methods_are_405_and_write_nothing(client, method: str) -> None:
     assert counts() == before
 
 
-def test_accept_header_does_not_turn_into_406(client) -> None:
+def test_accept_header_does_not_turn_into_406(client: Client) -> None:
     setup = make_setup()
     answer = post(client, api_payload(setup), HTTP_ACCEPT="text/html")
     assert answer.status_code == 201
 
 
-def test_no_csrf_token_or_session_needed(client) -> None:
+def test_no_csrf_token_or_session_needed(client: Client) -> None:
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
@@ -216,7 +218,7 @@ def test_no_csrf_token_or_session_needed(client) -> None:
     assert "sessionid" not in strict.cookies and "csrftoken" not in strict.cookies
 
 
-def test_errors_are_in_german_when_asked(client) -> None:
+def test_errors_are_in_german_when_asked(client: Client) -> None:
     setup = make_setup()
     body = api_payload(setup)
     body["answers"][2]["value"] = 11

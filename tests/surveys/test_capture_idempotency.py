@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test import Client
 
 from surveys.models import Answer, Response
 from surveys.services import SubmissionResult, response_submit
@@ -13,7 +14,7 @@ from .capture_support import api_payload, counts, make_setup, post, submission
 
 
 @pytest.mark.django_db
-def test_api_repeat_returns_200_and_the_same_id(client) -> None:
+def test_api_repeat_returns_200_and_the_same_id(client: Client) -> None:
     setup = make_setup()
     body = api_payload(setup)
     first = post(client, body)

@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from surveys.models import Response
 from surveys.services import aggregation_schedule, broker_breaker
@@ -43,7 +44,9 @@ def dead_redis(request: pytest.FixtureRequest) -> Iterator[DeadRedis]:
 
 
 def test_api_stores_the_answer_quickly_when_redis_is_unreachable(
-    client, dead_redis: DeadRedis, django_capture_on_commit_callbacks
+    client: Client,
+    dead_redis: DeadRedis,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     # given
     setup = make_setup()
@@ -64,7 +67,9 @@ def test_api_stores_the_answer_quickly_when_redis_is_unreachable(
 
 
 def test_following_requests_do_not_wait_for_the_dead_cache_again(
-    client, dead_redis: DeadRedis, django_capture_on_commit_callbacks
+    client: Client,
+    dead_redis: DeadRedis,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     setup = make_setup()
     post(client, api_payload(setup))  # the first one finds out that Redis is gone
@@ -108,7 +113,7 @@ def test_publish_to_a_dead_broker_fails_fast_even_when_the_cache_works() -> None
 
 
 def test_hung_broker_with_a_working_cache_delays_one_request_per_pause(
-    client, django_capture_on_commit_callbacks
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     dead = DeadRedis(hung=True)
     setup = make_setup()

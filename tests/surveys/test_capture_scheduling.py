@@ -3,12 +3,14 @@
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from cxmonitor.aggregation_contract import aggregation_pending_key
 from cxmonitor.errors import ApplicationError
@@ -26,7 +28,7 @@ def _purge_broker(app: object) -> None:
 
 
 def test_submission_schedules_its_touchpoint_day_after_commit(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     # given: a touchpoint of an organisation in Berlin
     setup = make_setup()
@@ -48,7 +50,9 @@ def test_submission_schedules_its_touchpoint_day_after_commit(
     assert calls[0]["how"] == ("published" if settings.REDIS_URL else "ran")
 
 
-def test_eager_mode_runs_the_task_in_process(django_capture_on_commit_callbacks) -> None:
+def test_eager_mode_runs_the_task_in_process(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     setup = make_setup()
     with (
         celery_conf(task_always_eager=True),
@@ -60,7 +64,9 @@ def test_eager_mode_runs_the_task_in_process(django_capture_on_commit_callbacks)
     assert calls[0]["touchpoint_id"] == setup.touchpoint.pk
 
 
-def test_rejected_submission_schedules_nothing(django_capture_on_commit_callbacks) -> None:
+def test_rejected_submission_schedules_nothing(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     setup = make_setup()
     with (
         aggregation_calls() as calls,
@@ -71,7 +77,9 @@ def test_rejected_submission_schedules_nothing(django_capture_on_commit_callback
     assert cbs == [] and calls == []
 
 
-def test_rolled_back_submission_schedules_nothing(django_capture_on_commit_callbacks) -> None:
+def test_rolled_back_submission_schedules_nothing(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     setup = make_setup()
     with (
         aggregation_calls() as calls,
@@ -84,7 +92,7 @@ def test_rolled_back_submission_schedules_nothing(django_capture_on_commit_callb
 
 
 def test_a_burst_of_1000_submissions_schedules_the_day_once(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     # given: a real broker (Redis when configured, else the in-memory transport), not eager
     setup = make_setup()
@@ -112,7 +120,7 @@ def test_a_burst_of_1000_submissions_schedules_the_day_once(
 
 def test_other_days_and_touchpoints_are_scheduled_separately() -> None:
     a, b = make_setup(), make_setup()
-    day1, day2 = datetime(2024, 5, 1).date(), datetime(2024, 5, 2).date()
+    day1, day2 = date(2024, 5, 1), date(2024, 5, 2)
     with celery_conf(task_always_eager=False) as app, aggregation_calls() as calls:
         try:
             for tp, day in [(a, day1), (a, day1), (a, day2), (b, day1), (b, day2), (b, day2)]:
@@ -129,7 +137,7 @@ def test_other_days_and_touchpoints_are_scheduled_separately() -> None:
     )
 
 
-def test_embedded_web_process_knows_the_task_by_name(tmp_path) -> None:
+def test_embedded_web_process_knows_the_task_by_name(tmp_path: Path) -> None:
     """Without Redis the web process runs the task itself; it must find it without a worker."""
     script = (
         "import django; django.setup()\n"

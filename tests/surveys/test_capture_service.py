@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -118,7 +119,9 @@ def test_scale_edges_and_nps_edges_are_accepted() -> None:
         (2, {"satisfaction": 3}, "answers[2].satisfaction"),  # NPS takes no pair
     ],
 )
-def test_bad_scores_are_refused_per_field(answer_index: int, change: dict, field: str) -> None:
+def test_bad_scores_are_refused_per_field(
+    answer_index: int, change: dict[str, Any], field: str
+) -> None:
     setup = make_setup()
     answers = list(submission(setup).answers)
     answers[answer_index] = replace(answers[answer_index], **change)
@@ -264,7 +267,7 @@ def test_contact_needs_consent_and_at_most_200_characters() -> None:
         ({"contact_consent": "yes"}, "contact_consent"),
     ],
 )
-def test_bad_envelope_is_refused_per_field(change: dict, field: str) -> None:
+def test_bad_envelope_is_refused_per_field(change: dict[str, Any], field: str) -> None:
     # Times are offsets from the moment the test runs, not from collection.
     if isinstance(change.get("submitted_at"), timedelta):
         change = {"submitted_at": timezone.now() + change["submitted_at"]}

@@ -6,11 +6,13 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from surveys.customer_links import customer_link_token
 from surveys.models import Answer, Response
 from tests import factories
 from tests.surveys.page_support import hidden_fields, make_page_setup
 
 pytestmark = pytest.mark.django_db
+TOKEN = customer_link_token(customer_id="CUST-42")
 
 
 def test_page_shows_each_paired_item_as_fieldset_with_two_labelled_scales() -> None:
@@ -90,9 +92,9 @@ def test_language_from_parameter_then_accept_language_then_organisation(
     query: str, accept: str, org_language: str, expected: str
 ) -> None:
     setup = make_page_setup(org_language=org_language)
-    headers = {"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}
+    headers = {"Accept-Language": accept} if accept else {}
 
-    response = Client().get(setup.url + query, **headers)
+    response = Client().get(setup.url + query, headers=headers)
 
     assert response.status_code == 200
     assert f'<html lang="{expected}"' in response.content.decode()
@@ -161,7 +163,7 @@ def test_channel_mode_segment_and_customer_id_are_carried_in_the_form() -> None:
     bogus = hidden_fields(Client().get(setup.url + "?channel=api&mode=evil").content.decode())
     linked = hidden_fields(
         Client()
-        .get(setup.url + "?channel=link&cid=CUST-42&store=Berlin&campaign=spring&secret=x")
+        .get(setup.url + f"?channel=link&ct={TOKEN}&store=Berlin&campaign=spring&secret=x")
         .content.decode()
     )
 
@@ -170,7 +172,7 @@ def test_channel_mode_segment_and_customer_id_are_carried_in_the_form() -> None:
     assert embed["channel"] == "embed" and embed["mode"] == "embed"
     assert bogus["channel"] == "page" and bogus["mode"] == ""
     assert linked["channel"] == "link"
-    assert linked["cid"] == "CUST-42"
+    assert linked["ct"] == TOKEN
     assert linked["store"] == "Berlin" and linked["campaign"] == "spring"
     assert "secret" not in linked
 
@@ -178,11 +180,13 @@ def test_channel_mode_segment_and_customer_id_are_carried_in_the_form() -> None:
 def test_customer_id_appears_only_as_its_hidden_fields() -> None:
     setup = make_page_setup()
 
-    html = Client().get(setup.url + "?cid=CUST-4711").content.decode()
+    token = customer_link_token(customer_id="CUST-4711")
+    html = Client().get(setup.url + f"?ct={token}").content.decode()
 
     # once in the survey form, once in the language switch (both hidden inputs)
-    assert html.count("CUST-4711") == 2
-    assert html.count('<input type="hidden" name="cid" value="CUST-4711">') == 2
+    assert html.count(token) == 2
+    assert html.count(f'<input type="hidden" name="ct" value="{token}">') == 2
+    assert "CUST-4711" not in html
 
 
 def test_survey_page_frame_ancestors_follow_the_touchpoint() -> None:

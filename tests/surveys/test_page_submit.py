@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from surveys.customer_links import customer_link_token
 from surveys.forms import render_token_new
 from surveys.models import Answer, Item, Response
 from surveys.privacy import customer_key_from_id
@@ -218,12 +219,13 @@ def test_forged_or_missing_token_is_not_stored() -> None:
 def test_channel_segment_language_and_customer_are_stored() -> None:
     setup = make_page_setup()
     client = Client()
-    fields = open_form(client, setup.url + "?channel=link&lang=en&store=Berlin&cid=CUST-42")
+    token = customer_link_token(customer_id="CUST-42")
+    fields = open_form(client, setup.url + f"?channel=link&lang=en&store=Berlin&ct={token}")
 
     response = _post(client, setup, filled_form(setup, fields))
 
     assert response.status_code == 303
-    assert "cid" not in response["Location"] and "CUST-42" not in response["Location"]
+    assert "ct=" not in response["Location"] and token not in response["Location"]
     assert "store=Berlin" in response["Location"]
     stored = Response.objects.get()
     assert stored.channel == "link"

@@ -15,7 +15,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _qr_modules(url: str) -> int:
-    return segno.make(url, error="m", micro=False).symbol_size(scale=1, border=0)[0]
+    return int(segno.make(url, error="m", micro=False).symbol_size(scale=1, border=0)[0])
 
 
 @pytest.mark.parametrize(
@@ -41,8 +41,13 @@ def test_sheet_is_valid_svg_with_qr_and_both_languages(size: str, width: str, he
     assert page_url.split("://", 1)[1] in text
     group = root.find(f".//{SVG}g[@id='qr']")
     assert group is not None
-    assert group.find(f"{SVG}title").text == qr_url  # type: ignore[union-attr]
-    path = group.find(f"{SVG}path").get("d")  # type: ignore[union-attr]
+    title = group.find(f"{SVG}title")
+    assert title is not None
+    assert title.text == qr_url
+    drawing = group.find(f"{SVG}path")
+    assert drawing is not None
+    path = drawing.get("d")
+    assert path is not None
     # the drawn code has exactly the modules segno computes for that URL
     modules = _qr_modules(qr_url)
     dark = sum(

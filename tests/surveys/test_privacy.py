@@ -5,7 +5,7 @@ import logging
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from surveys.models import Answer, Response
 from surveys.privacy import customer_key_from_id
@@ -26,7 +26,9 @@ def _everything_stored() -> str:
     return "\n".join([*rows, dump.getvalue()])
 
 
-def test_raw_customer_id_and_ip_never_reach_the_database_or_the_log(client, caplog) -> None:
+def test_raw_customer_id_and_ip_never_reach_the_database_or_the_log(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     # given
     setup = make_setup()
     caplog.set_level(logging.DEBUG)
@@ -54,13 +56,14 @@ def test_raw_customer_id_and_ip_never_reach_the_database_or_the_log(client, capl
     assert RAW_ID not in bad.content.decode()
 
 
-def test_customer_key_links_one_customer_across_touchpoints(client) -> None:
+def test_customer_key_links_one_customer_across_touchpoints(client: Client) -> None:
     a, b = make_setup(), make_setup()
     assert post(client, api_payload(a, customer_id=RAW_ID)).status_code == 201
     assert post(client, api_payload(b, customer_id=f"  {RAW_ID} ")).status_code == 201
     assert post(client, api_payload(b, customer_id="someone-else")).status_code == 201
     keys = list(Response.objects.order_by("id").values_list("customer_key", flat=True))
     assert keys[0] == keys[1] != keys[2]
+    assert keys[0] is not None
     assert len(keys[0]) == 64
 
 
@@ -70,7 +73,7 @@ def test_customer_key_depends_on_the_secret_setting() -> None:
         assert customer_key_from_id(RAW_ID) != plain
 
 
-def test_blank_customer_id_stores_no_key(client) -> None:
+def test_blank_customer_id_stores_no_key(client: Client) -> None:
     setup = make_setup()
     assert post(client, api_payload(setup, customer_id="   ")).status_code == 201
     assert post(client, api_payload(setup, customer_id=None)).status_code == 201

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -57,7 +58,7 @@ def _fingerprint() -> tuple[int, str]:
     return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def _answers() -> dict[str, dict[str, list[tuple]]]:
+def _answers() -> dict[str, dict[str, list[tuple[Any, ...]]]]:
     """Raw answers per touchpoint and item kind: (local day, e, s, v, customer key)."""
     rows = Answer.objects.filter(
         response__touchpoint__phase__journey__organisation__slug=ORGANISATION_SLUG
@@ -71,7 +72,7 @@ def _answers() -> dict[str, dict[str, list[tuple]]]:
         "response__customer_key",
         "response_id",
     )
-    data: dict[str, dict[str, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    data: dict[str, dict[str, list[tuple[Any, ...]]]] = defaultdict(lambda: defaultdict(list))
     for name, kind, at, e, s, v, key, rid in rows:
         data[name][kind].append((at.astimezone(BERLIN).date(), e, s, v, key, rid))
     return data
@@ -261,6 +262,7 @@ def test_demo_client_structure_and_planted_patterns() -> None:
     assert 0.27 < keyed.count() / total < 0.33
     per_customer: dict[str, set[str]] = defaultdict(set)
     for key, name in keyed.values_list("customer_key", "touchpoint__name"):
+        assert key is not None  # filtered on customer_key__isnull=False
         per_customer[key].add(name)
     assert np.mean([len(names) >= 2 for names in per_customer.values()]) > 0.5
     assert customer_key_from_id("kunde-1") in per_customer

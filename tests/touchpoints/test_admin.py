@@ -14,7 +14,7 @@ from touchpoints.models import Journey, Organisation, Touchpoint
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN = {"Accept-Language": "en"}
 
 
 def _management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def test_touchpoint_page_shows_links_snippet_and_qr(
 ) -> None:
     url = reverse("admin:touchpoints_touchpoint_change", args=[touchpoint.pk])
 
-    html = consultant_client.get(url, **EN).content.decode()
+    html = consultant_client.get(url, headers=EN).content.decode()
 
     qr_link = survey_url(touchpoint=touchpoint, channel="qr")
     assert f'href="{qr_link}"' in html
@@ -97,7 +97,7 @@ def test_touchpoint_page_shows_links_snippet_and_qr(
 
 
 def test_touchpoint_add_page_says_links_come_after_saving(consultant_client: Client) -> None:
-    html = consultant_client.get(reverse("admin:touchpoints_touchpoint_add"), **EN).content
+    html = consultant_client.get(reverse("admin:touchpoints_touchpoint_add"), headers=EN).content
     assert b"Available after saving." in html
     assert b'class="qr-code"' not in html
 
@@ -232,7 +232,7 @@ def test_bad_origin_is_a_form_error_at_the_field(
     url = reverse("admin:touchpoints_touchpoint_change", args=[touchpoint.pk])
     data = _touchpoint_form(touchpoint, allowed_origins="https://ok.example\nhttps://x.example/p")
 
-    response = consultant_client.post(url, data, **EN)
+    response = consultant_client.post(url, data, headers=EN)
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors

@@ -7,13 +7,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from dashboards.analytics import vocabulary
+from dashboards.analytics.vocabulary import Kpi
 from dashboards.monitoring.models import (
     Alert,
     AlertComment,
     Condition,
-    Kpi,
 )
 from touchpoints.models import Department
 from touchpoints.selectors import AnyUser, organisation_list_for_user
@@ -31,15 +33,8 @@ _STATUS_ORDER = Case(
 
 
 def kpi_label(kpi: str) -> str:
-    """The KPI's name in the active language."""
-    labels = {
-        Kpi.SATISFACTION: _("satisfaction"),
-        Kpi.GAP: _("gap"),
-        Kpi.NPS: _("NPS"),
-        Kpi.VOLUME: _("volume"),
-        Kpi.TOP2: _("top-two-box satisfaction"),
-    }
-    return labels.get(Kpi(kpi), kpi) if kpi in Kpi.values else kpi
+    """The KPI's name in the active language, as it stands inside a sentence."""
+    return vocabulary.kpi_label(kpi, get_language() or settings.LANGUAGE_CODE, in_sentence=True)
 
 
 def kpi_value_display(kpi: str, value: float | None) -> str:
@@ -118,7 +113,7 @@ def dashboard_path(*, organisation_slug: str, touchpoint_key: str) -> str:
 
 def dashboard_link(alert: Alert) -> str:
     """Absolute link to the dashboard filtered to the alert's touchpoint, for e-mails."""
-    return settings.SITE_URL + dashboard_path(
+    return str(settings.SITE_URL) + dashboard_path(
         organisation_slug=alert.organisation.slug, touchpoint_key=alert.touchpoint.public_key
     )
 

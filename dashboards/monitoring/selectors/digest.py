@@ -7,10 +7,10 @@ from django.conf import settings
 
 from dashboards.analytics import nps_kpi
 from dashboards.analytics.changes import nps_change, welch_test
+from dashboards.analytics.vocabulary import Kpi
 from dashboards.monitoring.models import (
     DigestSubscription,
     FollowUp,
-    Kpi,
 )
 from dashboards.monitoring.selectors.alerts import (
     OpenAlert,

@@ -10,8 +10,6 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from cxmonitor.outbound import OutboundRefusedError, post_to_public_address
 from dashboards.monitoring.models import Alert, AlertDelivery
 from dashboards.monitoring.selectors.alerts import (
     alert_explanation,
@@ -188,23 +187,6 @@ def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would turn the POST into a GET without the body: treat it as the answer.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST and return the HTTP status; raises OSError for network trouble and timeouts."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
 def _retryable(code: int) -> bool:
     return code >= 500 or code in (408, 425, 429)
 
@@ -222,16 +204,6 @@ def alert_webhook_deliver(
         return DeliveryOutcome(AlertDelivery.Status.SKIPPED, retry=False)
     if _already_sent(alert, channel):
         return DeliveryOutcome(AlertDelivery.Status.SENT, retry=False)
-    if not endpoint.url.lower().startswith(("https://", "http://")):
-        _record(
-            alert=alert,
-            channel=channel,
-            target=endpoint.url,
-            attempt=attempt,
-            status=AlertDelivery.Status.FAILED,
-            error="only http and https URLs are called",
-        )
-        return DeliveryOutcome(AlertDelivery.Status.FAILED, retry=False)
     body = json.dumps(alert_webhook_payload(alert=alert), separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -243,7 +215,18 @@ def alert_webhook_deliver(
         "X-CX-Delivery": f"{alert.pk}-{attempt}",
     }
     try:
-        code = _post(endpoint.url, body, headers, timeout)
+        code = post_to_public_address(endpoint.url, body, headers, timeout=timeout)
+    except OutboundRefusedError as error:
+        # Checked again before every send (DNS may have changed); nothing was connected to.
+        _record(
+            alert=alert,
+            channel=channel,
+            target=endpoint.url,
+            attempt=attempt,
+            status=AlertDelivery.Status.FAILED,
+            error=f"refused: {error}",
+        )
+        return DeliveryOutcome(AlertDelivery.Status.FAILED, retry=False)
     except (OSError, ValueError) as error:  # refused, DNS, TLS, timeout (all OSError)
         _record(
             alert=alert,
@@ -282,4 +265,4 @@ def alert_webhook_deliver(
 
 def retry_countdown(*, attempt: int, base: float) -> float:
     """Seconds before attempt + 1: base, 2 base, 4 base, ... (exponential backoff)."""
-    return base * 2 ** (attempt - 1)
+    return base * 2.0 ** (attempt - 1)

@@ -8,7 +8,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.analytics.detection import RuleSpec
-from dashboards.monitoring.models import AlertRule, Condition, Kpi
+from dashboards.analytics.vocabulary import Kpi
+from dashboards.monitoring.models import AlertRule, Condition
 from touchpoints.models import Organisation
 
 

@@ -21,6 +21,7 @@ from dashboards.analytics.lags import (
     lagged_correlation,
 )
 from dashboards.analytics.monitoring import ControlChart, control_chart
+from dashboards.analytics.vocabulary import Kpi
 from dashboards.pages.builders.comments import CommentsView
 from dashboards.pages.builders.dashboard import SignalRow, day_kpis
 from dashboards.pages.builders.segments import SegmentRow
@@ -34,8 +35,6 @@ SERIES_MIN_DAYS = 90
 # a 200 x 200 heatmap is unreadable and the pairwise search grows with the square.
 LINK_CANDIDATES = 20
 MAX_LAG = 14
-GAP_CHART_ROWS = 20
-KPI_KEYS = ("satisfaction", "gap", "nps", "volume")
 
 
 @dataclass(frozen=True)
@@ -274,11 +273,13 @@ def strongest_link(
     """
     best: tuple[bool, float, int, int] | None = None
     for a in candidates:
-        x = series[a.touchpoint_id]["volume"]
+        x = series[a.touchpoint_id][Kpi.VOLUME]
         for b in candidates:
             if a.touchpoint_id == b.touchpoint_id:
                 continue
-            result = lagged_correlation(x, series[b.touchpoint_id]["satisfaction"], max_lag=MAX_LAG)
+            result = lagged_correlation(
+                x, series[b.touchpoint_id][Kpi.SATISFACTION], max_lag=MAX_LAG
+            )
             if result.band is None:
                 continue
             for lag, r in zip(result.lags, result.r, strict=True):

@@ -8,16 +8,6 @@ from dashboards.analytics.masking import mask_personal_data
 from dashboards.pages.scope import OrgScope
 from surveys import selectors as surveys_selectors
 
-SERIES_MIN_DAYS = 90
-# Touchpoints (by responses) that the heatmap and the search for the strongest link consider:
-# a 200 x 200 heatmap is unreadable and the pairwise search grows with the square.
-LINK_CANDIDATES = 20
-MAX_LAG = 14
-GAP_CHART_ROWS = 20
-COMMENTS_PER_PAGE = 10
-SEGMENT_CACHE_SECONDS = 600
-KPI_KEYS = ("satisfaction", "gap", "nps", "volume")
-
 COMMENTS_PER_PAGE = 10
 
 

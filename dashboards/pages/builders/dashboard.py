@@ -4,9 +4,14 @@ Reads daily statistics only (through `selectors.kpis`), so the number of queries
 with touchpoints or days; everything else is arithmetic over the sums.
 """
 
+<<<<<<< HEAD
 from dataclasses import dataclass, replace
+=======
+from collections.abc import Callable
+from dataclasses import dataclass
+>>>>>>> main
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 
@@ -322,7 +327,8 @@ def dashboard_page(
     )
 
 
-SORTS = {
+# Sort keys of the KPI table's columns; a key of None sorts last whatever the direction.
+SORTS: dict[str, Callable[[Tile], Any]] = {
     "phase": lambda t: (t.phase_order, t.name.lower()),
     "name": lambda t: t.name.lower(),
     "n": lambda t: t.responses,

@@ -4,22 +4,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
-
 from cxmonitor.days import utc_bounds
 from dashboards.analytics import Estimate, PairedKpis, PairedSums, ValueSums, nps_kpi, paired_kpis
+from dashboards.pages.page_cache import cache_get, cache_set
 from dashboards.pages.scope import OrgScope
 from surveys import selectors as surveys_selectors
-
-SERIES_MIN_DAYS = 90
-# Touchpoints (by responses) that the heatmap and the search for the strongest link consider:
-# a 200 x 200 heatmap is unreadable and the pairwise search grows with the square.
-LINK_CANDIDATES = 20
-MAX_LAG = 14
-GAP_CHART_ROWS = 20
-COMMENTS_PER_PAGE = 10
-SEGMENT_CACHE_SECONDS = 600
-KPI_KEYS = ("satisfaction", "gap", "nps", "volume")
 
 SEGMENT_CACHE_SECONDS = 600
 
@@ -48,13 +37,13 @@ def segment_rows(
     ids = sorted(touchpoint_ids)
     digest = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:16]
     key = f"dash:segments:{scope.organisation.pk}:{start}:{end}:{digest}"
-    raw = cache.get(key)
+    _, raw = cache_get(key)
     if raw is None:
         lower, upper = utc_bounds(tz=scope.organisation.tzinfo, start=start, end=end)
         raw = surveys_selectors.segment_sums(
             touchpoint_ids=ids, submitted_from=lower, submitted_to=upper
         )
-        cache.set(key, raw, SEGMENT_CACHE_SECONDS)
+        cache_set(key, raw, SEGMENT_CACHE_SECONDS)
     groups: dict[tuple[str, str], tuple[int, PairedSums, ValueSums]] = {}
     for row in raw:
         for dimension, value in (("channel", row.channel), ("language", row.language)):

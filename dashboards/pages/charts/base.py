@@ -51,7 +51,7 @@ class Chart:
     @property
     def json(self) -> SafeString:
         """The figure as JSON that is safe inside <script type="application/json">."""
-        text = plotly.io.to_json(self.figure, validate=False)
+        text: str = plotly.io.to_json(self.figure, validate=False)
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         # Escaped above, so the text cannot close the script element it is placed in.
         return mark_safe(text)

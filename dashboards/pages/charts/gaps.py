@@ -1,6 +1,7 @@
 """Gap analysis: expectation against satisfaction per touchpoint and attribute."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ def gap_chart(rows: Sequence[GapRow], *, limit: int = 20) -> Chart:
     e = [r.kpis.expectation.value for r in shown]
     s = [r.kpis.satisfaction.value for r in shown]
 
-    def errors(values: list[float | None], cis: list[tuple[float, float] | None]) -> dict:
+    def errors(values: list[float | None], cis: list[tuple[float, float] | None]) -> dict[str, Any]:
         plus = [ci[1] - v if ci and v is not None else 0 for v, ci in zip(values, cis, strict=True)]
         minus = [
             v - ci[0] if ci and v is not None else 0 for v, ci in zip(values, cis, strict=True)

@@ -1,5 +1,7 @@
 """Importance against performance, and satisfaction against recommendation."""
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from dashboards.analytics.importance import Quadrant
@@ -89,7 +91,9 @@ def ipa_chart(view: IpaView) -> Chart:
         },
     ]
 
-    def corner(x: float, y: float, text: str, xanchor: str, yanchor: str, colour: str) -> dict:
+    def corner(
+        x: float, y: float, text: str, xanchor: str, yanchor: str, colour: str
+    ) -> dict[str, Any]:
         return {
             "x": x,
             "y": y,

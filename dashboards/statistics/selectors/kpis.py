@@ -15,6 +15,7 @@ from django.db.models import Max, Model, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dashboards.analytics import PairedSums, ValueSums
+from dashboards.statistics.block_calendar import PeriodUnits, period_units
 from dashboards.statistics.models import (
     DailyStat,
     StatBlock,
@@ -22,7 +23,6 @@ from dashboards.statistics.models import (
     TouchpointDay,
     WorkerHeartbeat,
 )
-from dashboards.statistics.services.blocks import PeriodUnits, period_units
 from surveys.models import Item
 from touchpoints.models import Touchpoint
 
@@ -314,9 +314,9 @@ def data_as_of(*, organisation_ids: list[int]) -> datetime | None:
     )
     # A filter on the one table lets the database read the newest entry of the computed_at
     # index instead of every touchpoint-day.
-    changed = TouchpointDay.objects.filter(touchpoint_id__in=touchpoint_ids).aggregate(
-        latest=Max("computed_at")
-    )["latest"]
+    changed: datetime | None = TouchpointDay.objects.filter(
+        touchpoint_id__in=touchpoint_ids
+    ).aggregate(latest=Max("computed_at"))["latest"]
     if changed is None:
         return None
     swept = WorkerHeartbeat.objects.values_list("swept_at", flat=True).first()

@@ -30,7 +30,13 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 
 from cxmonitor.days import utc_bounds
-from dashboards.statistics.models import DailyStat, TouchpointDay
+from dashboards.statistics.models import (
+    DAILY_STAT_FIELDS,
+    DAILY_STAT_SUMS,
+    TOUCHPOINT_DAY_SUMS,
+    DailyStat,
+    TouchpointDay,
+)
 from dashboards.statistics.services.blocks import blocks_refresh
 from dashboards.statistics.services.pg_upsert import Target, is_large_scope, replace_in_scope
 from surveys.models import Answer, Item, Response
@@ -41,29 +47,6 @@ SCORES = range(0, 11)
 SCORED_KINDS = (Item.Kind.PAIRED, Item.Kind.NPS, Item.Kind.OVERALL, Item.Kind.EFFORT)
 # Namespace of the PostgreSQL advisory locks taken per touchpoint ("CXAG").
 LOCK_NAMESPACE = 0x43584147
-
-STAT_FIELDS = (
-    "n",
-    "sum_e",
-    "sum_s",
-    "sumsq_e",
-    "sumsq_s",
-    "sum_es",
-    "sum_gap",
-    "sumsq_gap",
-    "top2_e",
-    "top2_s",
-    "hist_e",
-    "hist_s",
-    "sum_v",
-    "sumsq_v",
-    "top2_v",
-    "hist_v",
-    "promoters",
-    "passives",
-    "detractors",
-)
-DAY_FIELDS = ("responses", "comments", "linked")
 
 
 def aggregate_touchpoint_day(*, touchpoint_id: int, day: date) -> int:
@@ -151,7 +134,7 @@ def _pg_replace(
         target=Target(
             table=DailyStat._meta.db_table,
             keys=("touchpoint_id", "item_id", "day"),
-            values=STAT_FIELDS,
+            values=DAILY_STAT_FIELDS,
             stamp="computed_at",
         ),
         source_sql=stat_select.sql,
@@ -164,7 +147,7 @@ def _pg_replace(
         target=Target(
             table=TouchpointDay._meta.db_table,
             keys=("touchpoint_id", "day"),
-            values=DAY_FIELDS,
+            values=TOUCHPOINT_DAY_SUMS,
             stamp="computed_at",
         ),
         source_sql=day_select.sql,
@@ -308,9 +291,9 @@ def _daily_stat_select(stats: QuerySet[Answer, dict[str, Any]]) -> _Select:
         f"CASE WHEN {paired} THEN {empty} WHEN {nps} THEN to_jsonb({array('hv')}) "
         f"ELSE to_jsonb(({array('hv')}){on_scale}) END"
     )
-    columns = {field: f"g.{field}" for field in STAT_FIELDS}
+    columns = {field: f"g.{field}" for field in DAILY_STAT_FIELDS}
     columns |= {"hist_e": hist_e, "hist_s": hist_s, "hist_v": hist_v}
-    select = ", ".join(f"{columns[field]} AS {field}" for field in STAT_FIELDS)
+    select = ", ".join(f"{columns[field]} AS {field}" for field in DAILY_STAT_FIELDS)
     sql = (
         "SELECT g.g_tp AS touchpoint_id, g.g_item AS item_id, g.g_day AS day, "
         f"{select}, now() AS computed_at FROM ({inner}) AS g WHERE g.n > 0"
@@ -320,7 +303,7 @@ def _daily_stat_select(stats: QuerySet[Answer, dict[str, Any]]) -> _Select:
 
 def _touchpoint_day_select(days: QuerySet[Response, dict[str, Any]]) -> _Select:
     inner, params = days.query.sql_with_params()
-    select = ", ".join(f"g.{field} AS {field}" for field in DAY_FIELDS)
+    select = ", ".join(f"g.{field} AS {field}" for field in TOUCHPOINT_DAY_SUMS)
     sql = (
         "SELECT g.g_tp AS touchpoint_id, g.g_day AS day, "
         f"{select}, now() AS computed_at FROM ({inner}) AS g"
@@ -338,7 +321,7 @@ def _python_upsert(
     stat_rows = [_daily_stat(row) for row in stats if row["n"] > 0]
     day_rows = [
         TouchpointDay(
-            touchpoint_id=row["g_tp"], day=row["g_day"], **{f: row[f] for f in DAY_FIELDS}
+            touchpoint_id=row["g_tp"], day=row["g_day"], **{f: row[f] for f in TOUCHPOINT_DAY_SUMS}
         )
         for row in days
     ]
@@ -347,14 +330,14 @@ def _python_upsert(
         batch_size=500,
         update_conflicts=True,
         unique_fields=["touchpoint", "item", "day"],
-        update_fields=[*STAT_FIELDS, "computed_at"],
+        update_fields=[*DAILY_STAT_FIELDS, "computed_at"],
     )
     TouchpointDay.objects.bulk_create(
         day_rows,
         batch_size=500,
         update_conflicts=True,
         unique_fields=["touchpoint", "day"],
-        update_fields=[*DAY_FIELDS, "computed_at"],
+        update_fields=[*TOUCHPOINT_DAY_SUMS, "computed_at"],
     )
     stat_keys = {(r.touchpoint_id, r.item_id, r.day) for r in stat_rows}
     stale = [
@@ -389,7 +372,7 @@ def _daily_stat(row: dict[str, Any]) -> DailyStat:
         hist_e=[row[f"he{k}"] for k in range(low, high + 1)] if paired else [],
         hist_s=[row[f"hs{k}"] for k in range(low, high + 1)] if paired else [],
         hist_v=[] if paired else [row[f"hv{k}"] for k in range(low, high + 1)],
-        **{f: int(row[f]) for f in STAT_FIELDS if not f.startswith("hist_")},
+        **{f: int(row[f]) for f in DAILY_STAT_SUMS},
     )
 
 

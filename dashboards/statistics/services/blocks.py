@@ -1,76 +1,22 @@
-"""Aligned blocks of days: long periods are read as a few days at the ends plus whole blocks.
+"""Block sums: rewritten with the days they contain (see block_calendar for the layout)."""
 
-A block of `size` days starts on the day whose ordinal (date.toordinal) is a multiple of `size`.
-With sizes 8 and 64, a year is at most 7 + 7 single days, 7 + 7 blocks of 8 and 5 blocks of 64 per
-touchpoint and item: about 30 rows instead of 365. The blocks are sums of DailyStat and
-TouchpointDay and are rewritten in the same transaction as the days they contain.
-"""
-
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
 
-from dashboards.statistics.models import DailyStat, StatBlock, TouchpointBlock, TouchpointDay
-from dashboards.statistics.services.pg_upsert import Target, is_large_scope, replace_in_scope
-
-BLOCK_SIZES = (64, 8)  # largest first
-STAT_SUMS = (
-    "n",
-    "sum_e",
-    "sum_s",
-    "sumsq_e",
-    "sumsq_s",
-    "sum_es",
-    "sum_gap",
-    "sumsq_gap",
-    "top2_e",
-    "top2_s",
-    "sum_v",
-    "sumsq_v",
-    "top2_v",
-    "promoters",
-    "passives",
-    "detractors",
+from dashboards.statistics.block_calendar import BLOCK_SIZES, block_start
+from dashboards.statistics.models import (
+    DAILY_STAT_SUMS,
+    TOUCHPOINT_DAY_SUMS,
+    DailyStat,
+    StatBlock,
+    TouchpointBlock,
+    TouchpointDay,
 )
-DAY_SUMS = ("responses", "comments", "linked")
-
-
-def block_start(day: date, size: int) -> date:
-    """First day of the block of `size` days that contains `day`."""
-    return date.fromordinal(day.toordinal() - day.toordinal() % size)
-
-
-@dataclass(frozen=True)
-class PeriodUnits:
-    """A period as inclusive day ranges plus, per block size, inclusive ranges of block starts."""
-
-    days: list[tuple[date, date]]
-    blocks: dict[int, list[tuple[date, date]]]
-
-
-def period_units(start: date, end: date) -> PeriodUnits:
-    """Cover start..end (inclusive) with the fewest single days and aligned blocks."""
-    days: list[tuple[date, date]] = []
-    blocks: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    position, last = start.toordinal(), end.toordinal()
-    while position <= last:
-        for size in (*BLOCK_SIZES, 1):
-            if position % size == 0 and position + size - 1 <= last:
-                break
-        first = date.fromordinal(position)
-        runs = days if size == 1 else blocks[size]
-        step = timedelta(days=size)
-        if runs and runs[-1][1] + step == first:
-            runs[-1] = (runs[-1][0], first)  # extend the current run of equal units
-        else:
-            runs.append((first, first))
-        position += size
-    return PeriodUnits(days, dict(blocks))
+from dashboards.statistics.services.pg_upsert import Target, is_large_scope, replace_in_scope
 
 
 def blocks_refresh(*, touchpoint_ids: Sequence[int], start: date, end: date) -> None:
@@ -82,8 +28,8 @@ def blocks_refresh(*, touchpoint_ids: Sequence[int], start: date, end: date) -> 
     high = block_start(end, biggest) + timedelta(days=biggest - 1)
     large = is_large_scope(touchpoints=len(touchpoint_ids), days=(end - start).days + 1)
     for target, source, keys, sums in (
-        (StatBlock, DailyStat, ("touchpoint_id", "item_id"), STAT_SUMS),
-        (TouchpointBlock, TouchpointDay, ("touchpoint_id",), DAY_SUMS),
+        (StatBlock, DailyStat, ("touchpoint_id", "item_id"), DAILY_STAT_SUMS),
+        (TouchpointBlock, TouchpointDay, ("touchpoint_id",), TOUCHPOINT_DAY_SUMS),
     ):
         if connection.vendor == "postgresql":
             _pg_refresh(target, source, keys, sums, touchpoint_ids, low, high, large=large)

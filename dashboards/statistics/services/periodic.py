@@ -2,7 +2,7 @@
 
 import logging
 import socket
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
@@ -13,6 +13,7 @@ from dashboards.statistics.models import WorkerHeartbeat
 from dashboards.statistics.services.aggregation import aggregate_range
 from dashboards.statistics.services.importance import importance_refresh
 from surveys.models import Response
+from surveys.selectors import touchpoint_days_received_since
 from touchpoints.models import Organisation, Touchpoint
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ HEARTBEAT_CACHE_KEY = "worker-heartbeat"
 
 
 def aggregation_sweep_recent(*, now: datetime | None = None) -> int:
-    """Re-aggregate today and yesterday (local) of active or recently answered touchpoints.
+    """Re-aggregate today and yesterday (local) of active or recently answered touchpoints, and
+    every other day that received answers in the last two hours.
 
     Heals aggregation tasks that were lost (broker down at capture, worker killed). Returns the
     number of DailyStat rows written.
@@ -43,6 +45,7 @@ def aggregation_sweep_recent(*, now: datetime | None = None) -> int:
         if active or pk in recent:
             scope.setdefault(organisation_id, set()).add(pk)
     written = 0
+    swept: set[tuple[int, date]] = set()
     for organisation in Organisation.objects.filter(pk__in=scope):
         today = local_today(tz=organisation.tzinfo, now=now)
         written += aggregate_range(
@@ -51,7 +54,27 @@ def aggregation_sweep_recent(*, now: datetime | None = None) -> int:
             organisation_id=organisation.pk,
             touchpoint_ids=sorted(scope[organisation.pk]),
         )
+        swept |= {(organisation.pk, today), (organisation.pk, today - timedelta(days=1))}
+    written += _sweep_received_days(since=now - RECENT_WINDOW, swept=swept)
     _record_sweep(now)
+    return written
+
+
+def _sweep_received_days(*, since: datetime, swept: set[tuple[int, date]]) -> int:
+    """Older days that received answers recently (sent late, or whose task a dead worker held).
+
+    Without this they would wait for the broker's visibility timeout or the nightly recompute.
+    """
+    written = 0
+    for organisation_id, days in touchpoint_days_received_since(since=since).items():
+        for day, touchpoint_ids in sorted(days.items()):
+            if (organisation_id, day) not in swept:
+                written += aggregate_range(
+                    start=day,
+                    end=day,
+                    organisation_id=organisation_id,
+                    touchpoint_ids=sorted(touchpoint_ids),
+                )
     return written
 
 

@@ -1,5 +1,6 @@
 """Breach detection over daily sums, checked against numpy/scipy on the raw answers."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -21,6 +22,8 @@ from dashboards.statistics.selectors.kpis import DaySums
 
 END = date(2026, 3, 31)
 TOL = 1e-9
+# One KPI's per-answer scores from a day's expectations, satisfactions and values.
+Score = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def raw_days(
@@ -82,12 +85,13 @@ def test_drop_test_equals_numpy_on_raw_answers(day_sd: float) -> None:
     series = to_series(raw)
     before, recent = series[:28], series[28:]
 
-    for kpi, score in [
+    scores: list[tuple[str, Score]] = [
         ("satisfaction", lambda e, s, v: s.astype(float)),
         ("gap", lambda e, s, v: (s - e).astype(float)),
         ("top2", lambda e, s, v: (s >= 6).astype(float)),
         ("nps", lambda e, s, v: np.where(v >= 9, 100.0, np.where(v <= 6, -100.0, 0.0))),
-    ]:
+    ]
+    for kpi, score in scores:
         rule = RuleSpec(rule_id=1, kpi=kpi, condition=SIGNIFICANT_DROP, min_n=30)
         # When the drop test runs on the daily sums
         result = drop_test(rule, before, recent)

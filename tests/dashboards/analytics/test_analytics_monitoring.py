@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from dashboards.analytics import (
-    KPI_KEYS,
     PairedSums,
     ValueSums,
     control_chart,
@@ -16,6 +15,7 @@ from dashboards.analytics import (
     daily_kpis,
     signals,
 )
+from dashboards.analytics.vocabulary import SERIES_KPIS
 
 TOL = 1e-9
 DAYS = [date(2025, 1, 1) + timedelta(days=i) for i in range(90)]
@@ -172,7 +172,7 @@ def test_counts_weigh_thin_days_down_as_documented() -> None:
 
 def test_a_single_bad_answer_on_a_thin_day_raises_no_signal() -> None:
     # Given a steady touchpoint whose last day has one very unhappy answer
-    values: list[float | None] = [4.8, 5.0, 4.6, 4.9, 4.7] * 17 + [4.8, 5.0, 4.7, 4.9]
+    values: list[float | None] = list([4.8, 5.0, 4.6, 4.9, 4.7] * 17 + [4.8, 5.0, 4.7, 4.9])
     counts: list[int | None] = [12] * 89
     values.append(1.0)
     counts.append(1)
@@ -219,7 +219,7 @@ def test_daily_kpis_from_sums() -> None:
     paired = [PairedSums.from_pairs([(5, 6), (4, 2)]), PairedSums()]
     nps = [ValueSums.from_values([10, 3]), ValueSums()]
     series = daily_kpis(paired=paired, nps=nps, responses=[2, 0])
-    assert tuple(series) == KPI_KEYS
+    assert tuple(series) == SERIES_KPIS
     assert series == {
         "satisfaction": [4.0, None],
         "gap": [-0.5, None],
@@ -311,7 +311,7 @@ def false_signal_rates(
 ) -> tuple[dict[str, float], float]:
     """Signals per 90-day series per KPI, and per touchpoint over all four KPIs."""
     rng = np.random.default_rng(seed)
-    per_kpi = dict.fromkeys(KPI_KEYS, 0)
+    per_kpi: dict[str, int] = dict.fromkeys(SERIES_KPIS, 0)
     total = 0
     for _ in range(touchpoints):
         series, counts = simulate_touchpoint(rng, weekly=weekly)

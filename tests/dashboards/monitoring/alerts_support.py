@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
+from django.test import override_settings
 
 from dashboards.statistics.models import DailyStat, TouchpointDay
 from surveys.models import Item, Survey
@@ -27,11 +28,13 @@ def eager_celery() -> Iterator[None]:
     """Run queued tasks in-process also when REDIS_URL makes Celery asynchronous."""
     from cxmonitor.celery import app
 
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    # The app reads Django's CELERY_* settings, and the namespaced key outranks the plain one.
+    keys = ["task_always_eager", "task_eager_propagates"]
+    keys += [f"CELERY_{key.upper()}" for key in keys if f"CELERY_{key.upper()}" in app.conf]
+    before = {key: app.conf[key] for key in keys}
+    app.conf.update(dict.fromkeys(keys, True))
     yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+    app.conf.update(before)
 
 
 class FailingEmailBackend(BaseEmailBackend):
@@ -167,9 +170,10 @@ class Received:
 
 class _Receiver(ThreadingHTTPServer):
     daemon_threads = True
+    host = "127.0.0.1"
 
     def __init__(self, codes: list[int], delay: float) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((self.host, 0), _Handler)
         self.codes = codes
         self.delay = delay
         self.received: list[Received] = []
@@ -197,12 +201,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def webhook_receiver(codes: list[int], *, delay: float = 0.0) -> Iterator[_Receiver]:
-    """A real HTTP server on loopback answering POSTs with the given status codes in turn."""
+    """A real HTTP server on loopback answering POSTs with the given status codes in turn.
+
+    Loopback is internal: the receiver is allow-listed as a deployment would list its own.
+    """
     server = _Receiver(list(codes), delay)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server
+        with override_settings(WEBHOOK_ALLOWED_TARGETS=["127.0.0.1"]):
+            yield server
     finally:
         server.shutdown()
         server.server_close()
@@ -210,5 +218,4 @@ def webhook_receiver(codes: list[int], *, delay: float = 0.0) -> Iterator[_Recei
 
 
 def receiver_url(server: _Receiver) -> str:
-    host, port = server.server_address[:2]
-    return f"http://{host}:{port}/hooks/cx"
+    return f"http://{server.host}:{server.server_port}/hooks/cx"

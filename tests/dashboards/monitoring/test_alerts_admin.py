@@ -1,4 +1,11 @@
-"""Admin for alert rules, webhooks, alerts and follow-ups; a new organisation gets default rules."""
+"""Admin for alert rules, webhooks, alerts and follow-ups.
+
+<<<<<<< HEAD
+A new organisation gets the default rules when it is first evaluated.
+=======
+A new organisation gets default rules when first evaluated.
+>>>>>>> issue-9-mypy
+"""
 
 from datetime import date
 
@@ -6,7 +13,11 @@ import pytest
 from django.test import Client
 
 from dashboards.monitoring.models import Alert, AlertDelivery, AlertRule, WebhookEndpoint
-from dashboards.monitoring.services import DEFAULT_RULES, alert_rules_create_defaults
+from dashboards.monitoring.services import (
+    DEFAULT_RULES,
+    alert_rules_create_defaults,
+    alerts_evaluate,
+)
 from tests import factories
 from touchpoints.models import Organisation
 
@@ -81,7 +92,7 @@ def test_rule_validation_in_admin() -> None:
 
 
 @pytest.mark.django_db
-def test_adding_an_organisation_in_admin_creates_the_default_rules() -> None:
+def test_an_organisation_added_in_admin_gets_the_default_rules_at_its_first_evaluation() -> None:
     client = consultant_client()
     data = {
         "name": "Neukunde AG",
@@ -101,10 +112,12 @@ def test_adding_an_organisation_in_admin_creates_the_default_rules() -> None:
     response = client.post("/admin/touchpoints/organisation/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     org = Organisation.objects.get(slug="neukunde")
+    alerts_evaluate(organisation_ids=[org.pk])
     rules = AlertRule.objects.filter(organisation=org)
     assert rules.count() == len(DEFAULT_RULES)
-    # Changing the organisation later adds nothing
+    # Changing the organisation and evaluating again adds nothing
     client.post(f"/admin/touchpoints/organisation/{org.pk}/change/", {**data, "name": "Neu AG"})
+    alerts_evaluate(organisation_ids=[org.pk])
     assert AlertRule.objects.filter(organisation=org).count() == len(DEFAULT_RULES)
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command, get_commands
 from django.test import Client
 from django.urls import Resolver404, resolve
@@ -68,6 +69,7 @@ def test_the_lieferung_drop_alerts_logistik_once(
     link = f"{settings.SITE_URL}/dashboard/?org=beispiel&touchpoint={alert.touchpoint.public_key}"
     assert message.subject == "[cxmonitor] Lieferung: Zufriedenheit gesunken"  # German client
     assert link in message.body
+    assert isinstance(message, EmailMultiAlternatives)
     html = message.alternatives[0]
     assert html[1] == "text/html" and link.replace("&", "&amp;") in str(html[0])
     assert urlsplit(link).scheme in ("http", "https") and urlsplit(link).netloc

@@ -37,12 +37,18 @@ from tests.dashboards.monitoring.alerts_support import (
     simulate,
     webhook_receiver,
 )
-from touchpoints.models import Organisation
+from touchpoints.models import Department, Organisation, Phase
 
 END = date(2026, 6, 30)
 
 
-def dropping(org_phase_dept: tuple, name: str, seed: int, *, drop_days: int = 5) -> Monitored:
+def dropping(
+    org_phase_dept: tuple[Organisation, Phase, Department],
+    name: str,
+    seed: int,
+    *,
+    drop_days: int = 5,
+) -> Monitored:
     _org, phase, dept = org_phase_dept
     m = monitored_touchpoint(phase=phase, dept=dept, name=name)
     simulate(
@@ -342,6 +348,7 @@ def test_the_running_day_is_evaluated_without_judging_its_volume() -> None:
     finished = alerts_evaluate(day=today - timedelta(days=1), organisation_ids=[org.pk])
     assert len(finished.created) == 1
     alert = Alert.objects.get()
+    assert alert.limit is not None
     assert (alert.kpi, alert.direction, alert.value < alert.limit) == ("volume", "down", True)
 
 

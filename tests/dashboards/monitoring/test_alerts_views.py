@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
 
-from dashboards.monitoring.models import Alert, AlertRule
+from dashboards.monitoring.models import Alert, AlertRule, DigestSubscription
 from dashboards.monitoring.selectors.alerts import open_alerts_for
 from dashboards.monitoring.services import alert_rules_create_defaults
 from tests import factories
@@ -174,8 +174,7 @@ def test_digest_opt_in_from_the_alerts_page() -> None:
     manager = factories.manager(org)
     client = logged_in(manager)
     client.post("/dashboard/digest/", {"active": "1"})
-    assert manager.digest_subscription.is_active  # type: ignore[attr-defined]
+    assert manager.digest_subscription.is_active
     client.post("/dashboard/digest/", {"active": "0"})
-    manager.digest_subscription.refresh_from_db()  # type: ignore[attr-defined]
-    assert not manager.digest_subscription.is_active  # type: ignore[attr-defined]
+    assert not DigestSubscription.objects.get(user=manager).is_active
     assert AlertRule.objects.filter(organisation=org).count() == 0

@@ -2,10 +2,12 @@
 in the organisation's language."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from scipy import stats
 
 from dashboards.monitoring.models import Alert, DigestSubscription, FollowUp
@@ -27,7 +29,7 @@ from tests.dashboards.monitoring.alerts_support import (
 WEEK_END = date(2026, 6, 28)  # a Sunday
 
 
-def setup_client(language: str = "de") -> dict:
+def setup_client(language: str = "de") -> dict[str, Any]:
     org, phase, dept = organisation_with_department(language=language)
     falling = monitored_touchpoint(phase=phase, dept=dept, name="Lieferung")
     steady = monitored_touchpoint(phase=phase, dept=dept, name="Website")
@@ -98,6 +100,7 @@ def test_digest_is_sent_once_per_week_in_german() -> None:
     assert "Lieferung" in message.body and "Zufriedenheit" in message.body
     assert "Lieferung: Zufriedenheit gesunken" in message.body
     assert "Fällige Nachfassaktionen" in message.body
+    assert isinstance(message, EmailMultiAlternatives)
     html = str(message.alternatives[0][0])
     assert "Größte Veränderungen gegenüber der Vorwoche" in html
     assert DigestSubscription.objects.get(user=data["manager"]).last_week_end == WEEK_END

@@ -6,7 +6,7 @@ import os
 import zoneinfo
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import call_command
@@ -187,7 +187,7 @@ def test_german_phone_layout(
 
 def chart_json(page: Any, chart_id: str) -> dict[str, Any]:
     text = page.locator(f'script[data-chart="{chart_id}"]').text_content()
-    return json.loads(text)
+    return cast(dict[str, Any], json.loads(text))
 
 
 def test_demo_client_shows_the_planted_patterns(

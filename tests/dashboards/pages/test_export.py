@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 
 from surveys.models import Response
@@ -33,8 +35,9 @@ COLUMNS = [
 ]
 
 
-def _rows(response: object) -> list[dict[str, str]]:
-    body = b"".join(response.streaming_content).decode()
+def _rows(response: HttpResponseBase) -> list[dict[str, str]]:
+    assert isinstance(response, StreamingHttpResponse)
+    body = response.getvalue().decode()
     return list(csv.DictReader(io.StringIO(body)))
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dashboards.pages.exports import safe_text
+from dashboards.pages.exports import spreadsheet_safe
 from tests import factories as f
 from tests.dashboards.pages.pages_data import Built, build
 
@@ -78,10 +78,15 @@ def test_csv_is_safe_against_formula_injection(built: Built) -> None:
     assert all(not r["Gap"].startswith("'") for r in rows)
 
 
-def test_safe_text() -> None:
-    for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert safe_text(dangerous) == "'" + dangerous
-    assert safe_text("Hotline") == "Hotline"
+def test_spreadsheet_safe() -> None:
+    for dangerous in ("=1+1", "+1", "-1", "-1.5e3", "@SUM(A1)", "\tx", "\rx", "\nx", "-2+3"):
+        assert spreadsheet_safe(dangerous) == "'" + dangerous
+    for dangerous in ("+cmd|' /C calc'!A0", '-HYPERLINK("x")'):
+        assert spreadsheet_safe(dangerous) == "'" + dangerous
+    # Identifiers that begin with a sign are no formula: public keys stay intact.
+    for plain in ("Hotline", "-HKhX_9z-Q", "+abc", "", "Lücke −1,2"):
+        assert spreadsheet_safe(plain) == plain
+    assert spreadsheet_safe(-1.5) == -1.5
 
 
 def test_xlsx_content_and_injection(built: Built) -> None:

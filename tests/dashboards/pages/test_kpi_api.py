@@ -241,6 +241,10 @@ def test_a_consultant_sees_every_organisation_and_can_narrow(world: World, clien
         ({"from": "2020-01-01", "to": "2024-01-01"}, "to"),
         ({"from": "2024-05-01", "to": "2024-05-02", "phase": "x"}, "phase"),
         ({"from": "2024-05-01", "to": "2024-05-02", "item": "-1"}, "item"),
+        # given empty, a parameter is an error rather than a silent "all"
+        ({"from": "2024-05-01", "to": "2024-05-02", "touchpoint": ""}, "touchpoint"),
+        ({"from": "2024-05-01", "to": "2024-05-02", "phase": " "}, "phase"),
+        ({"from": "", "to": "2024-05-02"}, "from"),
     ],
 )
 def test_bad_parameters_give_400_with_a_message_per_field(

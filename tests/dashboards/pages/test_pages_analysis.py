@@ -6,6 +6,7 @@ import re
 import zoneinfo
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly
@@ -50,7 +51,7 @@ def client_for(built: Built, language: str = "en") -> Client:
     return client
 
 
-def figures(page: str) -> dict[str, dict]:
+def figures(page: str) -> dict[str, dict[str, Any]]:
     found = re.findall(
         r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', page, re.S
     )

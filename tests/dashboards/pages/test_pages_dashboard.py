@@ -3,6 +3,7 @@
 import re
 import zoneinfo
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ def today() -> date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo("Europe/Berlin")).date()
 
 
-def de_num(value: float, digits: int = 1) -> str:
+def de_num(value: float | np.floating[Any], digits: int = 1) -> str:
     """How the page writes a number in German (decimal comma, real minus sign)."""
     text = f"{value:.{digits}f}".replace(".", ",")
     return text.replace("-", "\u2212")
@@ -184,7 +185,9 @@ def test_custom_period_and_yesterday(built: Built) -> None:
     client = client_for(built, "en")
     end = today() - timedelta(days=1)
     start = end - timedelta(days=4)
-    page = client.get("/dashboard/", {"period": "custom", "from": start, "to": end}).text
+    page = client.get(
+        "/dashboard/", {"period": "custom", "from": start.isoformat(), "to": end.isoformat()}
+    ).text
     _e, s = built.paired("Shop", start, end)
     assert f"{s.mean():.1f}" in tile_html(page, built.tp("Shop").public_key)
     assert "5 days" in page

@@ -3,6 +3,7 @@
 import random
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 PAIRED_COLUMNS = ("n", "sum_e", "sum_s", "sumsq_e", "sumsq_s", "sum_es", "sum_gap", "sumsq_gap")
 
 
-def _rows(touchpoint_id: int) -> dict[tuple[int, date], dict[str, Any]]:
+def _rows(touchpoint_id: int) -> dict[tuple[int, date], Mapping[str, Any]]:
     return {
         (row["item_id"], row["day"]): row
         for row in DailyStat.objects.filter(touchpoint_id=touchpoint_id).values()

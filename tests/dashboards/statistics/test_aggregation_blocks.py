@@ -8,10 +8,11 @@ from django.db.models import Sum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboards.statistics.block_calendar import BLOCK_SIZES, block_start, period_units
+from dashboards.statistics.models import DAILY_STAT_SUMS as STAT_SUMS
 from dashboards.statistics.models import DailyStat, StatBlock, TouchpointBlock, TouchpointDay
 from dashboards.statistics.selectors.kpis import kpi_rollup
 from dashboards.statistics.services.aggregation import aggregate_range, aggregate_touchpoint_day
-from dashboards.statistics.services.blocks import BLOCK_SIZES, STAT_SUMS, block_start, period_units
 from tests import factories as f
 
 FIRST = date(2024, 1, 1)

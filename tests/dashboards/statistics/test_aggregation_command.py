@@ -21,7 +21,7 @@ def test_backfill_from_the_first_response_until_today() -> None:
     tp = f.touchpoint(org=org)
     survey = f.survey(tp=tp, paired=1, nps=True, comment=False)
     paired, nps = survey.items.order_by("order")
-    first = datetime.combine(date.today() - timedelta(days=62), time(12), tzinfo=UTC)
+    first = datetime.combine(datetime.now(UTC).date() - timedelta(days=62), time(12), tzinfo=UTC)
     for i in range(20):
         f.response(
             srv=survey,

@@ -89,7 +89,9 @@ def test_linked_input_and_stored_importance_match_numpy() -> None:
     assert stored[strong.pk].method == "linked"
     assert stored[strong.pk].linked == 40
     assert stored[strong.pk].r == pytest.approx(float(np.corrcoef(x, y)[0, 1]), abs=1e-9)
-    assert stored[strong.pk].r > 0.5
+    strong_r = stored[strong.pk].r
+    assert strong_r is not None
+    assert strong_r > 0.5
     assert stored[weak.pk].method in ("daily", "none")
     assert stored[strong.pk].period_start == END - timedelta(days=89)
 
@@ -97,6 +99,7 @@ def test_linked_input_and_stored_importance_match_numpy() -> None:
     listed = importance_for(organisation_ids=[org.pk])
     assert {row.public_key for row in listed} == {strong.public_key, weak.public_key}
     hotline = next(row for row in listed if row.touchpoint_id == strong.pk)
+    assert hotline.r is not None
     assert hotline.ci is not None and hotline.ci[0] < hotline.r < hotline.ci[1]
 
     # A second refresh replaces, never duplicates

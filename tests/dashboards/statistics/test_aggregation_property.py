@@ -50,7 +50,9 @@ COLUMNS = (
 def _state(touchpoint_id: int) -> tuple[dict[Any, Any], dict[Any, Any]]:
     stats = {
         (r["item_id"], r["day"]): {k: r[k] for k in (*COLUMNS, "hist_e", "hist_s", "hist_v")}
-        for r in DailyStat.objects.filter(touchpoint_id=touchpoint_id).values()
+        for r in DailyStat.objects.filter(touchpoint_id=touchpoint_id).values(
+            "item_id", "day", *COLUMNS, "hist_e", "hist_s", "hist_v"
+        )
     }
     days = {
         r["day"]: (r["responses"], r["comments"], r["linked"])

@@ -5,6 +5,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -36,7 +37,7 @@ def at(day: date, hour: int) -> datetime:
 
 
 @pytest.fixture
-def data() -> dict:
+def data() -> dict[str, Any]:
     org = factories.organisation()
     phase = factories.journey(org=org).phases.get(order=1)
     dept = factories.department(org=org, name="Logistik")
@@ -45,7 +46,8 @@ def data() -> dict:
     surveys = {tp.pk: factories.survey(tp=tp, paired=1) for tp in (shop, delivery)}
     key = customer_key_from_id(RAW_ID)
     rng = np.random.default_rng(3)
-    mine, others = [], []
+    mine: list[Response] = []
+    others: list[Response] = []
     for tp in (shop, delivery):
         srv = surveys[tp.pk]
         paired = srv.items.get(kind=Item.Kind.PAIRED)
@@ -80,7 +82,7 @@ def data() -> dict:
     return {"org": org, "mine": mine, "others": others, "key": key, "tps": [shop, delivery]}
 
 
-def snapshot(tp_ids: list[int]) -> tuple[list[tuple], list[tuple]]:
+def snapshot(tp_ids: list[int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     stats = sorted(
         tuple([row.touchpoint_id, row.item_id, *(getattr(row, f) for f in STAT_FIELDS)])
         for row in DailyStat.objects.filter(touchpoint_id__in=tp_ids)
@@ -94,7 +96,7 @@ def snapshot(tp_ids: list[int]) -> tuple[list[tuple], list[tuple]]:
 
 
 @pytest.mark.django_db
-def test_export_prints_every_response_with_answers(data: dict, tmp_path: Path) -> None:
+def test_export_prints_every_response_with_answers(data: dict[str, Any], tmp_path: Path) -> None:
     out = StringIO()
     call_command("customer_data", customer_id=RAW_ID, export=True, stdout=out)
     exported = json.loads(out.getvalue())
@@ -114,7 +116,7 @@ def test_export_prints_every_response_with_answers(data: dict, tmp_path: Path) -
 
 
 @pytest.mark.django_db
-def test_unknown_customer_and_bad_arguments(data: dict) -> None:
+def test_unknown_customer_and_bad_arguments(data: dict[str, Any]) -> None:
     out = StringIO()
     call_command("customer_data", customer_id="nobody", export=True, stdout=out)
     assert json.loads(out.getvalue()) == {"responses": []}
@@ -136,17 +138,17 @@ def _text_fields_containing(needle: str) -> list[str]:
     for model in apps.get_models():
         for field in model._meta.get_fields():
             if isinstance(field, models.CharField | models.TextField) and field.concrete:
-                if model.objects.filter(**{f"{field.name}__contains": needle}).exists():
+                if model._default_manager.filter(**{f"{field.name}__contains": needle}).exists():
                     hits.append(f"{model.__name__}.{field.name}")
             elif isinstance(field, models.JSONField):
-                values = model.objects.values_list(field.name, flat=True)
+                values = model._default_manager.values_list(field.name, flat=True)
                 if any(needle in json.dumps(v) for v in values):
                     hits.append(f"{model.__name__}.{field.name}")
     return hits
 
 
 @pytest.mark.django_db
-def test_erasure_leaves_no_trace_and_statistics_equal_a_recount(data: dict) -> None:
+def test_erasure_leaves_no_trace_and_statistics_equal_a_recount(data: dict[str, Any]) -> None:
     tp_ids = [tp.pk for tp in data["tps"]]
     erased_ids = [r.pk for r in data["mine"]]
     before, _ = snapshot(tp_ids)

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from celery.schedules import crontab
+from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -20,6 +21,7 @@ from dashboards.statistics.models import (
 )
 from dashboards.statistics.selectors.kpis import data_as_of, worker_heartbeat_age
 from dashboards.statistics.services.periodic import HEARTBEAT_CACHE_KEY, aggregation_sweep_recent
+from surveys.models import Response
 from tests import factories as f
 
 TASK_NAMES = {
@@ -45,10 +47,16 @@ def test_tasks_have_explicit_names_and_retry_transient_database_errors() -> None
     celery_app.loader.import_default_modules()
     assert set(celery_app.tasks) >= TASK_NAMES
     task = celery_app.tasks["dashboards.aggregate_touchpoint_day"]
-    assert set(task.autoretry_for) == {OperationalError, InterfaceError}
+    # Task options documented by celery but missing from its type stubs.
+    assert set(task.autoretry_for) == {OperationalError, InterfaceError}  # type: ignore[attr-defined]
     assert task.max_retries == 5
-    assert task.retry_backoff and task.retry_jitter
-    assert celery_app.tasks["dashboards.recompute_recent"].time_limit == 3600
+    assert task.retry_backoff and task.retry_jitter  # type: ignore[attr-defined]
+    # Every task ends before Redis would hand its message to a second worker.
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert settings.WORKER_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == visibility
+    limits = [t.time_limit or celery_app.conf.task_time_limit for t in celery_app.tasks.values()]
+    assert max(limits) < visibility
+    assert celery_app.tasks["dashboards.recompute_recent"].time_limit == 600
 
 
 def test_the_beat_schedule_is_declared_in_one_place() -> None:
@@ -97,10 +105,15 @@ def test_the_sweep_heals_today_and_yesterday() -> None:
     off_survey = f.survey(tp=switched_off, paired=1, nps=False, comment=False)
     item, off_item = survey.items.get(), off_survey.items.get()
     today = local_today(tz=org.tzinfo, now=now)
-    for days_ago in (0, 1, 4):
+    responses = {}
+    for days_ago in (0, 1, 4, 20):
         moment = datetime.combine(today - timedelta(days=days_ago), datetime.min.time())
         at = moment.replace(hour=12, tzinfo=org.tzinfo)
-        f.response(srv=survey, scores={item.pk: (4, 4)}, submitted_at=min(at, now))
+        responses[days_ago] = f.response(
+            srv=survey, scores={item.pk: (4, 4)}, submitted_at=min(at, now)
+        )
+    # four days ago arrived three hours ago; twenty days ago (sent late) arrived just now
+    Response.objects.filter(pk=responses[4].pk).update(received_at=now - timedelta(hours=3))
     f.response(srv=off_survey, scores={off_item.pk: (1, 7)}, submitted_at=now)
     switched_off.is_active = False
     switched_off.save()
@@ -108,9 +121,10 @@ def test_the_sweep_heals_today_and_yesterday() -> None:
     # When the periodic sweep runs
     tasks.sweep_recent.apply().get()
 
-    # Then today and yesterday are there, the older day waits for the nightly recompute
+    # Then today, yesterday and the day that received an answer recently are there; the day
+    # whose answers arrived hours ago waits for the nightly recompute
     days = set(DailyStat.objects.filter(touchpoint=active).values_list("day", flat=True))
-    assert days == {today, today - timedelta(days=1)}
+    assert days == {today, today - timedelta(days=1), today - timedelta(days=20)}
     assert DailyStat.objects.filter(touchpoint=switched_off, sum_gap=6).exists()
 
 

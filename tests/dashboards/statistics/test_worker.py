@@ -66,6 +66,7 @@ def worker(require_postgres: None, redis_url: str, transactional_db: None) -> It
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "cxmonitor.settings",
         "CONN_MAX_AGE": "0",
+        "WEBHOOK_ALLOWED_TARGETS": "127.0.0.1",  # the tests' webhook receivers listen there
     }
     with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as handle:
         log = Path(handle.name)

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from touchpoints.models import Membership, Organisation
-from touchpoints.services import CONSULTANTS_GROUP, MANAGERS_GROUP, roles_sync
+from touchpoints.models import CONSULTANTS_GROUP, MANAGERS_GROUP, Membership, Organisation
+from touchpoints.services import roles_sync
 
 DEMO_SLUG = "beispiel"
 CONSULTANT = "berater"
