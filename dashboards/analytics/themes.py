@@ -111,7 +111,8 @@ def keyword_weights(components: np.ndarray) -> np.ndarray:
     prominence = np.divide(comp, top, out=np.zeros_like(comp), where=top > 0)
     total = comp.sum(axis=0, keepdims=True)
     exclusivity = np.divide(comp, total, out=np.zeros_like(comp), where=total > 0)
-    return prominence * exclusivity
+    weights: np.ndarray = prominence * exclusivity
+    return weights
 
 
 def theme_scores(terms: set[str], keywords: Mapping[int, Mapping[str, float]]) -> dict[int, float]:

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from dashboards.pages.builders.comment_browser import BrowsedComment
-from dashboards.pages.exports import safe_text
+from dashboards.pages.exports import spreadsheet_safe
 
 
 def _rows(comments: Iterable[BrowsedComment]) -> Iterator[list[object]]:
@@ -27,15 +27,15 @@ def _rows(comments: Iterable[BrowsedComment]) -> Iterator[list[object]]:
     ]
     for c in comments:
         yield [
-            safe_text(c.touchpoint),
+            spreadsheet_safe(c.touchpoint),
             c.submitted_at.isoformat(),
             c.language,
-            safe_text(c.text),
+            spreadsheet_safe(c.text),
             "" if c.satisfaction is None else round(c.satisfaction, 2),
             "" if c.nps is None else c.nps,
             round(c.sentiment, 3),
             int(c.clash),
-            safe_text(" | ".join(c.themes)),
+            spreadsheet_safe(" | ".join(c.themes)),
         ]
 
 

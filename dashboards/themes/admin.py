@@ -16,14 +16,14 @@ from dashboards.themes.models import Theme, ThemeKeyword
 from dashboards.themes.services import edits
 
 
-class ThemeKeywordInline(admin.TabularInline):
+class ThemeKeywordInline(admin.TabularInline[ThemeKeyword, Theme]):
     model = ThemeKeyword
     extra = 1
     fields = ("term",)
     verbose_name = _("pinned keyword")
 
 
-class ThemeForm(forms.ModelForm):
+class ThemeForm(forms.ModelForm[Theme]):
     class Meta:
         model = Theme
         fields = ("name", "hidden", "merged_into")
@@ -39,7 +39,7 @@ class ThemeForm(forms.ModelForm):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(admin.ModelAdmin[Theme]):
     form = ThemeForm
     inlines = [ThemeKeywordInline]
     list_display = ("display_name", "label", "organisation", "mentions", "hidden", "merged_into")
@@ -50,7 +50,8 @@ class ThemeAdmin(admin.ModelAdmin):
     actions = ["hide_themes", "show_themes"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Theme]:
-        return super().get_queryset(request).annotate(mention_count=Count("comments"))
+        themes: QuerySet[Theme] = super().get_queryset(request)
+        return themes.annotate(mention_count=Count("comments"))
 
     @admin.display(description=_("Mentions"), ordering="mention_count")
     def mentions(self, obj: Theme) -> int:
@@ -90,7 +91,11 @@ class ThemeAdmin(admin.ModelAdmin):
             self.message_user(request, error.message, level=messages.ERROR)
 
     def save_formset(
-        self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool
+        self,
+        request: HttpRequest,
+        form: Any,
+        formset: BaseInlineFormSet[ThemeKeyword, Theme, Any],
+        change: bool,
     ) -> None:
         theme: Theme = form.instance
         org = theme.organisation_id

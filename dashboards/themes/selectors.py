@@ -64,7 +64,7 @@ def theme_list(*, organisation_id: int, include_hidden: bool = False) -> list[Th
             merged_into_id=theme.merged_into_id,
             keywords=tuple(sorted(theme.keywords, key=lambda t: -theme.keywords[t])),
             pins=tuple(pin.term for pin in theme.pins.all()),
-            mentions=theme.mentions,  # type: ignore[attr-defined]
+            mentions=theme.mentions,
         )
         for theme in themes
     ]

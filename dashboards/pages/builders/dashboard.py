@@ -4,12 +4,8 @@ Reads daily statistics only (through `selectors.kpis`), so the number of queries
 with touchpoints or days; everything else is arithmetic over the sums.
 """
 
-<<<<<<< HEAD
-from dataclasses import dataclass, replace
-=======
 from collections.abc import Callable
-from dataclasses import dataclass
->>>>>>> main
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 

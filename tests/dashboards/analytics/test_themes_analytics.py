@@ -57,6 +57,7 @@ def test_theme_impact_equals_scipy_welch_on_raw_responses(seed: int) -> None:
     assert impact.nps_impact.ci == pytest.approx((nps_ci.low, nps_ci.high), rel=1e-9)
     assert impact.nps_with == pytest.approx(_nps_codes(nps_with).mean())
     assert impact.share.value == pytest.approx(40 / 340)
+    assert impact.satisfaction_impact.value is not None
     assert impact.contribution == pytest.approx(impact.satisfaction_impact.value * 40 / 340)
 
 

@@ -182,17 +182,17 @@ def test_comment_search_filters_by_theme_text_and_sentiment() -> None:
     org, _ = _setup()
     themes_discover(organisation_id=org.pk, topics=3)
     end = timezone.localdate()
-    window = {"start": end - timedelta(days=30), "end": end}
+    start = end - timedelta(days=30)
     parcel = _theme_with(org, "paket")
 
     by_theme = comment_search(
-        organisation_id=org.pk, filters=CommentFilter(**window, theme_id=parcel.pk)
+        organisation_id=org.pk, filters=CommentFilter(start=start, end=end, theme_id=parcel.pk)
     )
     by_text = comment_search(
-        organisation_id=org.pk, filters=CommentFilter(**window, query="Karton")
+        organisation_id=org.pk, filters=CommentFilter(start=start, end=end, query="Karton")
     )
     negative = comment_search(
-        organisation_id=org.pk, filters=CommentFilter(**window, sentiment="negative")
+        organisation_id=org.pk, filters=CommentFilter(start=start, end=end, sentiment="negative")
     )
 
     assert by_theme.count() == CommentTheme.objects.filter(theme=parcel).count()
