@@ -647,20 +647,9 @@ def _write_touchpoint(
         (mean_s <= 3.5) | (nps <= 4), "bad", np.where((mean_s >= 5.5) & (nps >= 9), "good", "mixed")
     )
     texts = _comments(rng, spec=spec, mood=mood, english=english)
-    # Varied comments and the damaged-parcel story from a spawned generator: the main stream
-    # (and so every other planted pattern) draws the same numbers as before.
-    story_rng = rng.spawn(1)[0]
-    texts = demo_comments.comments_vary(
-        story_rng, touchpoint=spec.name, texts=texts, mood=mood, english=english
+    texts = demo_comments.comments_story(  # varied comments, the damaged-parcel story
+        rng.spawn(1)[0], spec.name, texts, mood, english, (day_index, days), satisfactions, nps, low
     )
-    damaged = demo_comments.damaged_deliveries(
-        story_rng, touchpoint=spec.name, day_index=day_index, days=days
-    )
-    if damaged.any():
-        texts[damaged] = demo_comments.damaged_texts(story_rng, english[damaged])
-        for s in satisfactions:
-            s[damaged] = np.maximum(low, s[damaged] - demo_comments.DAMAGE_SATISFACTION)
-        nps[damaged] = np.maximum(0, nps[damaged] - demo_comments.DAMAGE_NPS)
     segments = _segments(rng, spec=spec, size=size)
 
     new_response = _Rows(Response)

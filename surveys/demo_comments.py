@@ -210,3 +210,30 @@ def phrasing_count() -> tuple[int, int]:
     german = {p for neg, pos in THEMES_DE.values() for p in (*neg, *pos)}
     german |= set(DAMAGED_DE) | {p for group in GENERIC_DE.values() for p in group}
     return len(german), len(THEMES_DE) + 1
+
+
+def comments_story(
+    rng: np.random.Generator,
+    touchpoint: str,
+    texts: np.ndarray,
+    mood: np.ndarray,
+    english: np.ndarray,
+    days_of: tuple[np.ndarray, int],
+    satisfactions: list[np.ndarray],
+    nps: np.ndarray,
+    scale_min: int,
+) -> np.ndarray:
+    """Varied comments, and at Lieferung the damaged parcels with their lower scores.
+
+    `rng` is spawned from the demo's generator, so the main stream (and every other planted
+    pattern) draws the same numbers as without this; scores are lowered in place.
+    """
+    day_index, days = days_of  # each response's day, and the number of days
+    varied = comments_vary(rng, touchpoint=touchpoint, texts=texts, mood=mood, english=english)
+    damaged = damaged_deliveries(rng, touchpoint=touchpoint, day_index=day_index, days=days)
+    if damaged.any():
+        varied[damaged] = damaged_texts(rng, english[damaged])
+        for scores in satisfactions:
+            scores[damaged] = np.maximum(scale_min, scores[damaged] - DAMAGE_SATISFACTION)
+        nps[damaged] = np.maximum(0, nps[damaged] - DAMAGE_NPS)
+    return varied

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0005_sweep_time_write_indexes'),
+        ('dashboards', '0006_kpi_vocabulary'),
         ('surveys', '0001_initial'),
         ('touchpoints', '0001_initial'),
     ]
