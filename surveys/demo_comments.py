@@ -148,8 +148,9 @@ TOUCHPOINT_THEMES = {
 GENERIC_SHARE = 0.25
 DAMAGE_TOUCHPOINT = "Lieferung"
 DAMAGE_DAYS = 14
-DAMAGE_BASE = 0.03  # share of deliveries written about as damaged before the story starts
-DAMAGE_START, DAMAGE_END = 0.08, 0.45  # growing linearly over the last DAMAGE_DAYS days
+DAMAGE_BASE = 0.06  # share of deliveries written about as damaged before the story starts
+DAMAGE_END = 0.6  # share on the last day; it grows with the cube of the days passed, so the
+# first week adds little and the story coincides with the planted Lieferung drop of the last week
 DAMAGE_SATISFACTION = 2  # points a damaged parcel costs on each paired item (1..7)
 DAMAGE_NPS = 3
 
@@ -192,9 +193,7 @@ def damaged_deliveries(
         return np.zeros(len(day_index), dtype=bool)
     start = days - DAMAGE_DAYS
     progress = np.clip((day_index - start) / max(DAMAGE_DAYS - 1, 1), 0.0, 1.0)
-    share = np.where(
-        day_index >= start, DAMAGE_START + (DAMAGE_END - DAMAGE_START) * progress, DAMAGE_BASE
-    )
+    share = DAMAGE_BASE + (DAMAGE_END - DAMAGE_BASE) * progress**3
     return rng.random(len(day_index)) < share
 
 
