@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/assets/plotly-<str:version>.min.js", views.plotly_js, name="plotly-js"),
     path("dashboard/comments/", comment_views.comments, name="comments"),
     path("dashboard/comments/export.csv", comment_views.comments_export, name="comments-export"),
+    path("dashboard/tile-themes/", comment_views.tile_themes, name="tile-themes"),
     # Monitoring and the closed loop
     path("dashboard/alerts/", alert_views.alert_list, name="alerts"),
     path(

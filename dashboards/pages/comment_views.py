@@ -12,10 +12,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from cxmonitor.http import HtmxHttpRequest
+from dashboards.pages.builders import themes as builders_themes
 from dashboards.pages.builders.comment_browser import (
     comment_filter,
     comment_page,
     comments_for_export,
+    touchpoint_ids,
 )
 from dashboards.pages.comment_export import comments_csv
 from dashboards.pages.comment_forms import BrowseChoices, CommentBrowseForm
@@ -57,6 +59,27 @@ def comments(request: HtmxHttpRequest) -> HttpResponse:
         response = render(request, _partial(request, TEMPLATE, PARTIALS), context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_safe
+@login_required
+@_page_errors
+def tile_themes(request: HtmxHttpRequest) -> HttpResponse:
+    """A tile's top themes of the period, loaded when its details open (theme sums only)."""
+    scope = _scope(request)
+    form, filters = _filters(request, scope)
+    ids = touchpoint_ids(scope, filters)
+    lines = builders_themes.tile_themes(
+        organisation_id=scope.organisation.pk,
+        touchpoint_ids=ids,
+        start=filters.start,
+        end=filters.end,
+    )
+    context = {
+        **_common(scope, form, filters),
+        "lines": [line for tid in ids for line in lines.get(tid, ())],
+    }
+    return render(request, "dashboards/partials/_tile_themes.html", context)
 
 
 @require_safe

@@ -5,7 +5,7 @@ with touchpoints or days; everything else is arithmetic over the sums.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -14,7 +14,6 @@ from django.conf import settings
 from dashboards.analytics import Estimate, PairedKpis, nps_kpi, paired_kpis
 from dashboards.analytics.changes import Comparison, welch_test
 from dashboards.analytics.monitoring import Signal, daily_kpis, signals
-from dashboards.pages.builders.themes import ThemeLine, tile_themes
 from dashboards.statistics.selectors import kpis
 from dashboards.statistics.selectors.kpis import DaySums, TouchpointPeriod
 
@@ -87,7 +86,6 @@ class Tile:
     satisfaction_change: Change
     spark: Spark
     small_n: bool
-    top_themes: tuple[ThemeLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -298,13 +296,6 @@ def dashboard_page(
         )
         for tp in current
     ]
-    themes = tile_themes(
-        organisation_id=organisation_id,
-        touchpoint_ids=[tp.touchpoint_id for tp in current],
-        start=start,
-        end=end,
-    )
-    tiles = [replace(tile, top_themes=themes.get(tile.touchpoint_id, ())) for tile in tiles]
     columns: list[PhaseColumn] = []
     for tile in tiles:
         if not columns or columns[-1].phase_id != tile.phase_id:

@@ -14,7 +14,7 @@ from dashboards.themes.services.processing import commented_response_ids, commen
 from surveys.models import Item
 from tests import factories
 from tests.dashboards.themes.themes_support import commented_responses
-from touchpoints.models import Organisation
+from touchpoints.models import Organisation, Touchpoint
 
 pytestmark = pytest.mark.django_db
 SECRET_MAIL = "erika.muster@example.org"
@@ -66,8 +66,10 @@ def test_analysis_section_ranks_themes_without_reading_comments() -> None:
 def test_tile_detail_shows_its_top_themes() -> None:
     org, client = _organisation()
     page = client.get(f"/dashboard/?org={org.slug}&period=30").content.decode()
-    assert "Top-Themen" in page
-    assert f"theme={_parcel(org).pk}" in page
+    key = Touchpoint.objects.get(phase__journey__organisation=org).public_key
+    detail = client.get(f"/dashboard/tile-themes/?org={org.slug}&period=30&touchpoint={key}")
+    assert "Top-Themen" in page and "/dashboard/tile-themes/?" in page
+    assert f"theme={_parcel(org).pk}" in detail.content.decode()
 
 
 def test_comment_browser_masks_personal_data_and_filters() -> None:
