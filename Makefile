@@ -23,6 +23,7 @@ demo: install
 	$(DEMO_MANAGE) migrate --noinput
 	$(DEMO_MANAGE) seed_demo
 	$(DEMO_MANAGE) aggregate
+	$(DEMO_MANAGE) comment_themes
 	$(DEMO_MANAGE) evaluate_alerts
 	$(DEMO_MANAGE) followups_scan
 	$(DEMO_MANAGE) demo_logins --url http://$(HOST):$(PORT)/

@@ -67,4 +67,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(day_of_week="mon", hour=6, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # Comment themes: rediscover nightly (keeps consultants' edits), after the recompute.
+    "dashboards-themes-discover": {
+        "task": "dashboards.themes_discover_all",
+        "schedule": crontab(hour=2, minute=50),
+        "options": {"expires": 6 * 3600},
+    },
 }

@@ -2,5 +2,6 @@
 
 from dashboards.monitoring import admin as monitoring_admin
 from dashboards.statistics import admin as statistics_admin
+from dashboards.themes import admin as themes_admin
 
-__all__ = ["monitoring_admin", "statistics_admin"]
+__all__ = ["monitoring_admin", "statistics_admin", "themes_admin"]

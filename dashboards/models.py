@@ -18,17 +18,31 @@ from dashboards.statistics.models import (
     TouchpointImportance,
     WorkerHeartbeat,
 )
+from dashboards.themes.models import (
+    CommentAnalysis,
+    CommentDay,
+    CommentTheme,
+    Theme,
+    ThemeDay,
+    ThemeKeyword,
+)
 
 __all__ = [
     "Alert",
     "AlertComment",
     "AlertDelivery",
     "AlertRule",
+    "CommentAnalysis",
+    "CommentDay",
+    "CommentTheme",
     "Condition",
     "DailyStat",
     "DigestSubscription",
     "FollowUp",
     "StatBlock",
+    "Theme",
+    "ThemeDay",
+    "ThemeKeyword",
     "TouchpointBlock",
     "TouchpointDay",
     "TouchpointImportance",

@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from dashboards.monitoring import views as alert_views
-from dashboards.pages import api, views
+from dashboards.pages import api, comment_views, views
 
 app_name = "dashboards"
 
@@ -16,6 +16,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/export.csv", views.export_csv, name="export-csv"),
     path("dashboard/export.xlsx", views.export_xlsx, name="export-xlsx"),
     path("dashboard/assets/plotly-<str:version>.min.js", views.plotly_js, name="plotly-js"),
+    path("dashboard/comments/", comment_views.comments, name="comments"),
+    path("dashboard/comments/export.csv", comment_views.comments_export, name="comments-export"),
+    path("dashboard/tile-themes/", comment_views.tile_themes, name="tile-themes"),
     # Monitoring and the closed loop
     path("dashboard/alerts/", alert_views.alert_list, name="alerts"),
     path(

@@ -65,6 +65,7 @@ from cxmonitor.errors import ApplicationError
 from touchpoints.models import Department, Membership, Organisation, Touchpoint
 from touchpoints.services import journey_create
 
+from . import demo_comments
 from .demo_authoring import demo_authoring_answers, demo_authoring_configure
 from .demo_contacts import demo_contacts_add
 from .identity.demo import demo_identities_link, demo_silo_keys
@@ -669,6 +670,9 @@ def _write_touchpoint(
         (mean_s <= 3.5) | (nps <= 4), "bad", np.where((mean_s >= 5.5) & (nps >= 9), "good", "mixed")
     )
     texts = _comments(rng, spec=spec, mood=mood, english=english)
+    texts = demo_comments.comments_story(  # varied comments, the damaged-parcel story
+        rng.spawn(1)[0], spec.name, texts, mood, english, (day_index, days), satisfactions, nps, low
+    )
     segments = _segments(rng, spec=spec, size=size)
 
     new_response = _Rows(Response)

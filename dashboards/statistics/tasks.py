@@ -7,7 +7,7 @@ acks_late, reject-on-worker-lost, JSON serialisation and the default time limits
 import logging
 from datetime import date
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
@@ -39,6 +39,15 @@ def aggregate_touchpoint_day(touchpoint_id: int, day: str) -> None:
     except Exception:  # a cache outage must not stop the recompute
         logger.warning("could not clear the aggregation key of %s/%s", touchpoint_id, day)
     aggregation.aggregate_touchpoint_day(touchpoint_id=touchpoint_id, day=parsed)
+    # The day's new comments get their sentiment and themes next, in the worker (by task name:
+    # the themes part is not a dependency of the statistics); a failure here is healed nightly.
+    try:
+        current_app.signature(
+            "dashboards.comments_process_day",
+            kwargs={"touchpoint_id": touchpoint_id, "day": day},
+        ).apply_async()
+    except Exception:
+        logger.warning("comment analysis of %s/%s not scheduled", touchpoint_id, day, exc_info=True)
 
 
 @shared_task(

@@ -28,6 +28,7 @@ from dashboards.pages.builders.comments import CommentsView
 from dashboards.pages.builders.dashboard import day_kpis
 from dashboards.pages.builders.funnel import FunnelView
 from dashboards.pages.builders.segments import SegmentRow
+from dashboards.pages.builders.themes import ThemesView
 from dashboards.pages.builders.why import WhyView
 from dashboards.pages.scope import TouchpointOption
 from dashboards.statistics.selectors.importance import StoredImportance
@@ -158,6 +159,7 @@ class AnalysisPage:
     comments: CommentsView | None = None
     segments: list[SegmentRow] | None = None
     why: WhyView | None = None
+    themes: ThemesView | None = None
 
 
 @dataclass(frozen=True)

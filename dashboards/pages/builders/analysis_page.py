@@ -24,6 +24,7 @@ from dashboards.pages.builders.comments import CommentsView, comments_view
 from dashboards.pages.builders.dashboard import touchpoint_signals
 from dashboards.pages.builders.funnel import funnel_view
 from dashboards.pages.builders.segments import segment_rows
+from dashboards.pages.builders.themes import themes_view
 from dashboards.pages.builders.why import why_view
 from dashboards.pages.filters import AnalysisChoices, Filters
 from dashboards.pages.scope import OrgScope
@@ -56,6 +57,13 @@ def analysis_page(  # noqa: C901
     if everything or section == "comments":
         out["comments"] = _comments(scope, periods, filters.start, filters.end, choices)
     if everything:
+        # What customers write about: themes ranked by impact × share (daily theme sums only).
+        out["themes"] = themes_view(
+            organisation_id=scope.organisation.pk,
+            touchpoint_ids=[tp.touchpoint_id for tp in periods],
+            start=filters.start,
+            end=filters.end,
+        )
         stored = importance_for(organisation_ids=org_ids)
         weights = {s.touchpoint_id: s.r for s in stored}
         out["gaps"] = gap_rows(periods, weights, language)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from cxmonitor.days import utc_bounds
+from dashboards.analytics.masking import mask_personal_data
 from dashboards.pages.scope import OrgScope
 from surveys import selectors as surveys_selectors
 
@@ -57,7 +58,7 @@ def comments_view(
         Comment(
             touchpoint=names.get(row.touchpoint_id, ""),
             submitted_at=row.submitted_at.astimezone(tz),
-            text=row.text,
+            text=mask_personal_data(row.text),
             nps=row.nps,
             language=row.language,
         )

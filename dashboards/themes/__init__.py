@@ -1,0 +1,1 @@
+"""Comment themes: what customers write about, its sentiment, and its impact on the scores."""

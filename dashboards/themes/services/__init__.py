@@ -1,0 +1,1 @@
+"""Writes of the comment themes: analysis of comments, discovery, assignment, edits, daily sums."""
