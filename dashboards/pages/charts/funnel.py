@@ -22,8 +22,11 @@ VERDICT_COLOURS = {"in_line": ACCENT, "watch": MUTED}
 
 def _verdict_label(verdict: str) -> str:
     return {
+        # xgettext:no-python-format
         "in_line": _("within the 95% limits"),
+        # xgettext:no-python-format
         "watch": _("between the 95% and 99.8% limits"),
+        # xgettext:no-python-format
         "outside": _("outside the 99.8% limits"),
     }[verdict]
 
@@ -48,9 +51,13 @@ def funnel_chart(view: FunnelView) -> Chart:
         VERDICT_COLOURS.get(p.verdict, BAD if p.value < f.target else GOOD) for p in f.points
     ]
     data: list[dict[str, Any]] = [
+        # xgettext:no-python-format
         _limit_line(f.grid, [lo for lo, _hi in f.outer], "dash", _("99.8% limits")),
+        # xgettext:no-python-format
         _limit_line(f.grid, [hi for _lo, hi in f.outer], "dash", _("99.8% limits")),
+        # xgettext:no-python-format
         _limit_line(f.grid, [lo for lo, _hi in f.inner], "dot", _("95% limits")),
+        # xgettext:no-python-format
         _limit_line(f.grid, [hi for _lo, hi in f.inner], "dot", _("95% limits")),
         {
             "type": "scatter",
