@@ -81,8 +81,9 @@ def recompute_recent() -> int:
 
 @shared_task(
     name="dashboards.aggregate_days",
-    time_limit=3600,
-    soft_time_limit=3300,
+    # Below the broker's visibility timeout (900 s), so a running task is never delivered twice.
+    time_limit=600,
+    soft_time_limit=540,
     autoretry_for=TRANSIENT,
     retry_backoff=2,
     retry_backoff_max=120,

@@ -50,8 +50,9 @@ def comment_process(response_id: int) -> bool:
 
 @shared_task(
     name="dashboards.themes_discover_all",
-    time_limit=3600,
-    soft_time_limit=3300,
+    # Below the broker's visibility timeout (900 s), so a running task is never delivered twice.
+    time_limit=600,
+    soft_time_limit=540,
     autoretry_for=TRANSIENT,
     retry_backoff=2,
     max_retries=3,

@@ -95,6 +95,7 @@ def test_an_organisation_added_in_admin_gets_the_default_rules_at_its_first_eval
         "slug": "neukunde",
         "time_zone": "Europe/Berlin",
         "default_language": "de",
+        "country": "DE",
     }
     for prefix in ("departments", "memberships"):
         data.update(
