@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
         ("customer_data", {"customer_id": " ", "export": True}, "must not be empty"),
         ("seed_demo", {"days": 0}, "must be between 1 and 730"),
         ("followups_scan", {"days": 0}, "must lie between 1 and 366"),
+        ("comment_themes", {"topics": 0}, "must be between 1 and 50"),
+        ("import_responses", {}, "Name the file to import"),
     ],
 )
 def test_command_errors_are_english_under_a_german_default(

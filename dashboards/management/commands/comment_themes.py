@@ -3,7 +3,7 @@
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
             "--no-discover", action="store_true", help="keep the themes, only (re)assign them"
         )
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["topics"] <= 50:
             raise CommandError(_("--topics must be between 1 and 50."))

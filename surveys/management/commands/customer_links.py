@@ -7,7 +7,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from surveys.customer_links import customer_link_url
 from surveys.forms import CUSTOMER_ID_MAX_LENGTH
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", default="-", help="CSV file to write ('-': stdout).")
         parser.add_argument("--language", choices=["de", "en"], help="Language of the page.")
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         touchpoint = touchpoint_get_public(public_key=options["touchpoint"])
         if touchpoint is None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
@@ -47,6 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="write every rejected row to this CSV file")
         parser.add_argument("--rollback", type=int, help="roll back the import batch with this id")
 
+    @no_translations  # every command speaks English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rollback"] is not None:
             self._rollback(options["rollback"])
