@@ -20,6 +20,7 @@ from touchpoints.models import Organisation
 from .models import Answer, Item, Response, Survey
 
 CONTACT_TOUCHPOINTS = ("Hotline", "Lieferung", "Reklamation", "Support-Mail")
+CONTACT_LABEL_TR = "Sizinle iletişime geçebilmemiz için e-posta adresiniz (isteğe bağlı)"
 CONTACT_LABEL = (
     "Dürfen wir Sie zu Ihrer Rückmeldung kontaktieren? Ihre E-Mail-Adresse",
     "May we contact you about your feedback? Your e-mail address",
@@ -52,6 +53,8 @@ def demo_contacts_add(*, organisation: Organisation, seed: int, end: date) -> in
             kind=Item.Kind.CONTACT,
             label_de=CONTACT_LABEL[0],
             label_en=CONTACT_LABEL[1],
+            # The demo's further language: its surveys stay fully translated.
+            labels={"tr": CONTACT_LABEL_TR},
             order=last + 1,
         )
         rows = list(

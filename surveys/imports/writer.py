@@ -29,7 +29,15 @@ RESPONSE_COLUMNS = (
     "contact_consent",
     "import_batch_id",
 )
-ANSWER_COLUMNS = ("response_id", "item_id", "expectation", "satisfaction", "value", "text")
+ANSWER_COLUMNS = (
+    "response_id",
+    "item_id",
+    "expectation",
+    "satisfaction",
+    "value",
+    "text",
+    "not_experienced",
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,7 @@ def _copy(rows: Sequence[ResponseRow], batch_id: int) -> list[int]:
                             answer.satisfaction,
                             answer.value,
                             (answer.text or "").strip(),
+                            answer.not_experienced,
                         )
                     )
     return ids

@@ -70,5 +70,6 @@ def test_queries_stay_flat_as_touchpoints_and_days_grow() -> None:
     print("query counts", small)
     assert small == more_touchpoints
     assert small == more_days
-    # And the pages stay small in absolute terms.
-    assert max(small.values()) <= 20, small
+    # And the pages stay small in absolute terms (the analysis page has 22: its comment themes,
+    # "why?" reasons and "not experienced" sections read one or two rows sets each).
+    assert max(small.values()) <= 24, small
