@@ -28,7 +28,9 @@ LOAD_SECONDS = float(os.environ.get("FAULT_LOAD_SECONDS", "12"))
 CLIENTS = int(os.environ.get("FAULT_LOAD_CLIENTS", "4"))
 SWEEP_SECONDS = int(os.environ.get("FAULT_SWEEP_SECONDS", "15"))
 CONSUME_BOUND = 60.0  # the worker consumes again within a minute of Redis returning
-HEAL_BOUND = float(os.environ.get("FAULT_HEAL_SECONDS", str(6 * SWEEP_SECONDS + 30)))
+# One worker works off the backlog a 40 s freeze leaves under full load (~10,000 answers on an
+# idle machine) in up to two minutes on two shared cores; the product's promise is 10 minutes.
+HEAL_BOUND = float(os.environ.get("FAULT_HEAL_SECONDS", str(20 * SWEEP_SECONDS)))
 SUCCEEDED = re.compile(r"Task [\w.]+\[[^\]]+\] succeeded")
 
 
