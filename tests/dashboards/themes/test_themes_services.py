@@ -208,7 +208,7 @@ def test_backfill_command_lists_themes_and_refuses_unknown_organisation() -> Non
 
     call_command("comment_themes", organisation=slug, topics=3, stdout=out, stderr=StringIO())
 
-    assert f"{slug}: 90 Kommentare, 3 Themen" in out.getvalue()  # the default language
+    assert f"{slug}: 90 comments, 3 themes" in out.getvalue()  # commands speak English
     with pytest.raises(CommandError, match="nope"):
         call_command("comment_themes", organisation="nope", stdout=StringIO())
     with pytest.raises(CommandError, match="--topics"):
