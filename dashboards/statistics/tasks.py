@@ -6,6 +6,7 @@ acks_late, reject-on-worker-lost, JSON serialisation and the default time limits
 
 import logging
 from datetime import date
+from typing import Any
 
 from celery import current_app, shared_task
 from django.core.cache import cache
@@ -19,15 +20,19 @@ logger = logging.getLogger(__name__)
 # Transient database trouble (a restart, a dropped connection, a deadlock victim): retry later
 # with exponential backoff (2 s, 4 s, ... capped at 2 min) and jitter, at most five times.
 TRANSIENT = (OperationalError, InterfaceError)
+# Transient database errors are retried with backoff and jitter, the same way by every task here.
+RETRY_TRANSIENT: dict[str, Any] = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
 @shared_task(
     name="dashboards.aggregate_touchpoint_day",
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY_TRANSIENT,
 )
 def aggregate_touchpoint_day(touchpoint_id: int, day: str) -> None:
     """Recompute one touchpoint-day after new answers (scheduled by the capture service)."""
@@ -52,11 +57,7 @@ def aggregate_touchpoint_day(touchpoint_id: int, day: str) -> None:
 
 @shared_task(
     name="dashboards.sweep_recent",
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY_TRANSIENT,
 )
 def sweep_recent() -> int:
     """Every few minutes: re-aggregate recent days, healing lost aggregation tasks."""
@@ -68,11 +69,7 @@ def sweep_recent() -> int:
     # Below the broker's visibility timeout (settings), or Redis would hand it out twice.
     time_limit=600,
     soft_time_limit=540,
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY_TRANSIENT,
 )
 def recompute_recent() -> int:
     """Nightly: recompute the last 35 days of every organisation and refresh importance."""
@@ -84,11 +81,7 @@ def recompute_recent() -> int:
     # Below the broker's visibility timeout (900 s), so a running task is never delivered twice.
     time_limit=600,
     soft_time_limit=540,
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY_TRANSIENT,
 )
 def aggregate_days(organisation_id: int, start: str, end: str) -> int:
     """Recompute a range of days in one pass (after a history import or its rollback)."""
@@ -103,11 +96,7 @@ def aggregate_days(organisation_id: int, start: str, end: str) -> int:
 
 @shared_task(
     name="dashboards.importance_refresh",
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY_TRANSIENT,
 )
 def importance_refresh(organisation_id: int) -> None:
     """Recompute derived importance after customers were merged or split."""
